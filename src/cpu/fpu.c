@@ -106,16 +106,44 @@ ALWAYS_INLINE T host_##sfx(enum op op, T a, T b, T c)                           
 HOST_OPS(uint64_t, double, sd)
 HOST_OPS(uint32_t, float, ss)
 
+ALWAYS_INLINE uint64_t host_op(int dbl, enum op op, uint64_t a, uint64_t b, uint64_t c)
+{
+    return dbl ? host_sd(op, a, b, c) : host_ss(op, (uint32_t)a, (uint32_t)b, (uint32_t)c);
+}
+
+/* Fast path, when the caller's flags already hold NX (the steady state of
+ * floating-point code, since fflags are sticky): a result that is finite
+ * and strictly between the smallest normal and the largest finite value
+ * can have raised only NX, so MXCSR's status
+ * need not be read at all (stmxcsr is the expensive part, ~5 ns; ldmxcsr to
+ * switch the rounding mode is cheap).  A sum is also safe when zero or
+ * subnormal: such sums are exact.  Returns 0 when the slow path must redo
+ * the operation to learn the flags. */
+ALWAYS_INLINE int host_fast(int dbl, enum op op, uint64_t a, uint64_t b, uint64_t c,
+                            int rm, uint64_t *res)
+{
+    if (rm != FPU_RNE)
+        mx_write(MX_MASKED | (uint32_t)mx_rc[rm] << MX_RC_SHIFT);
+    uint64_t r = host_op(dbl, op, a, b, c);
+    if (rm != FPU_RNE)
+        mx_write(MX_MASKED);
+    uint64_t mag = f_mag_of(dbl, r);
+    *res = r;
+    /* Below the largest finite value: in RTZ/RDN/RUP an overflow gives it. */
+    if (op == OP_ADD || op == OP_SUB)
+        return mag < F_INF(dbl) - 1;
+    return mag > F_FRAC(dbl) + 1 && mag < F_INF(dbl) - 1;
+}
+
 /* op on the host in mode rm (not RMM); NaN results made canonical. */
 ALWAYS_INLINE uint64_t host_arith(int dbl, enum op op, uint64_t a, uint64_t b, uint64_t c,
                                   int rm, unsigned *flags)
 {
     uint64_t r;
+    if ((*flags & FPU_NX) && host_fast(dbl, op, a, b, c, rm, &r))
+        return r;
     host_enter(rm, *flags);
-    if (dbl)
-        r = host_sd(op, a, b, c);
-    else
-        r = host_ss(op, (uint32_t)a, (uint32_t)b, (uint32_t)c);
+    r = host_op(dbl, op, a, b, c);
     host_leave(rm, flags);
     if (f_is_nan(dbl, r)) {
         /* x86 leaves fma(inf, 0, qNaN) quiet; RISC-V says invalid. */
