@@ -1,0 +1,88 @@
+/*
+ * devices.c — the table of user-addable devices, and the generic `loader`
+ * (as QEMU's -device loader): put a file into guest RAM before boot.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "machine/boot.h"
+#include "machine/devargs.h"
+#include "machine/devices.h"
+#include "machine/elf.h"
+#include "machine/vm_impl.h"
+
+static int loader_create(struct vm *vm, const char *args, char *err, size_t errlen)
+{
+    static const char *const keys[] = { "file", "addr", NULL };
+    struct devargs da;
+    char why[256];
+    if (devargs_parse(&da, args, keys, why, sizeof why) < 0) {
+        snprintf(err, errlen, "loader: %s", why);
+        return -1;
+    }
+    const char *file = devargs_get(&da, "file"), *addr_s = devargs_get(&da, "addr");
+    int rc = -1;
+    uint64_t addr;
+    if (!file) {
+        snprintf(err, errlen, "loader: file=PATH is required");
+    } else if (addr_s && parse_size(addr_s, &addr) < 0) {
+        snprintf(err, errlen, "loader: bad address '%s'", addr_s);
+    } else if (addr_s) {
+        rc = boot_load_raw(vm, file, "loader file", addr, NULL, err, errlen);
+    } else {
+        /* Without addr the file must be an ELF: it says where it goes. */
+        uint8_t *data;
+        size_t size;
+        uint64_t entry, lo, hi;
+        if (boot_read_file(file, "loader file", &data, &size, err, errlen) == 0) {
+            if (!elf_is_elf(data, size))
+                snprintf(err, errlen, "loader: '%s' is not an ELF file: give addr=", file);
+            else
+                rc = elf_load(vm, data, size, "loader file", &entry, &lo, &hi, err, errlen);
+            free(data);
+        }
+    }
+    devargs_free(&da);
+    return rc;
+}
+
+const struct vm_device_type vm_device_types[] = {
+    { "loader", NULL, "file=PATH[,addr=ADDR]",
+      "copy a file into guest RAM at ADDR (raw) or where its ELF headers say",
+      loader_create },
+    /* virtio devices go here, e.g. { "disk", "disk", "FILE[,...]", "...", fn }, */
+    { NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct vm_device_type *vm_device_type_find(const char *type)
+{
+    for (const struct vm_device_type *t = vm_device_types; t->type; t++)
+        if (strcmp(t->type, type) == 0)
+            return t;
+    return NULL;
+}
+
+const struct vm_device_type *vm_device_type_by_shorthand(const char *option)
+{
+    for (const struct vm_device_type *t = vm_device_types; t->type; t++)
+        if (t->shorthand && strcmp(t->shorthand, option) == 0)
+            return t;
+    return NULL;
+}
+
+int devices_create(struct vm *vm, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < vm->cfg.ndevices; i++) {
+        const struct vm_device_spec *spec = &vm->cfg.devices[i];
+        const struct vm_device_type *t = vm_device_type_find(spec->type);
+        if (!t) {
+            snprintf(err, errlen, "unknown device type '%s' (vessel run --help lists them)",
+                     spec->type);
+            return -1;
+        }
+        if (t->create(vm, spec->args ? spec->args : "", err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
