@@ -1,0 +1,635 @@
+/*
+ * exec.c — the interpreter: decoded-block cache and the dispatch loop.
+ *
+ * Guest code is decoded once into blocks (hart.h) keyed by physical
+ * address, then run by a computed-goto loop: one indirect jump per
+ * instruction, registers in an array, loads and stores inlined down to a
+ * TLB compare and a host access.  Per block, not per instruction: the
+ * check for events from other threads and the instret update.  A block's
+ * exits that stay in its page are chained directly to the next block, so
+ * loops do not even look up the hash table.
+ */
+#include <string.h>
+#include "cpu/hart.h"
+#include "cpu/fpu.h"
+
+#define XOP_END RV_OP_COUNT     /* pseudo-op closing a block that falls through */
+#define XOP_COUNT (RV_OP_COUNT + 1)
+#define BUDGET 1024             /* blocks between looks at the clock */
+
+void rv_flush_blocks(struct rv_cpu *cpu)
+{
+    cpu->rt->gen++;
+    cpu->rt->arena_used = 0;
+}
+
+static inline uint32_t load16(const uint8_t *p)
+{
+    return __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED);
+}
+
+/* Fill one interpreter instruction from a decoded one at offset `off`. */
+static void xinsn_from(struct xinsn *x, const struct rv_insn *d, unsigned off)
+{
+    unsigned f = rv_op_flags(d->op);
+    x->op = d->op;
+    x->rd = d->rd;
+    if ((f & RV_F_RD_X) && d->rd == 0)
+        x->rd = 32;                         /* writes to x0 go to the sink */
+    x->rs1 = d->rs1;
+    x->rs2 = d->rs2;
+    x->rs3 = d->rs3;
+    x->rm = d->rm;
+    x->pcoff = (uint16_t)off;
+    x->imm = d->imm;
+    if (f & RV_F_BRANCH || d->op == RV_OP_JAL)
+        x->imm = (int32_t)off + d->imm;     /* target relative to the block */
+    x->raw = d->raw;
+}
+
+static void close_block(struct block *b, unsigned n, unsigned off, uint64_t pa)
+{
+    unsigned page_off = (unsigned)(pa & (PAGE_SIZE - 1));
+    b->n = (uint16_t)n;
+    b->bytes = (uint16_t)off;
+    b->next[0] = b->next[1] = NULL;
+    b->chain_ok[0] = b->chain_ok[1] = 0;
+    const struct xinsn *last = &b->ins[n - 1];
+    unsigned f = rv_op_flags(last->op);
+    bool ends_in_flow = f & (RV_F_BRANCH | RV_F_JUMP | RV_F_SYSTEM);
+    if (!ends_in_flow) {
+        /* fell off the size limit or the page end: add an explicit exit */
+        struct xinsn *e = &b->ins[n];
+        memset(e, 0, sizeof *e);
+        e->op = XOP_END;
+        e->pcoff = (uint16_t)off;
+        b->chain_ok[1] = page_off + off < PAGE_SIZE;
+        return;
+    }
+    if (f & RV_F_BRANCH) {
+        int64_t t = (int64_t)page_off + last->imm;
+        b->chain_ok[0] = t >= 0 && t < (int64_t)PAGE_SIZE;
+        b->chain_ok[1] = page_off + off < PAGE_SIZE;
+    } else if (last->op == RV_OP_JAL) {
+        int64_t t = (int64_t)page_off + last->imm;
+        b->chain_ok[0] = t >= 0 && t < (int64_t)PAGE_SIZE;
+    }
+}
+
+/* A one-instruction block that is not cached: an instruction crossing a
+ * page boundary, or code fetched from MMIO. */
+static struct block *build_single(struct rv_cpu *cpu, uint64_t pc)
+{
+    struct block *b = cpu->rt->scratch;
+    uint32_t lo, hi = 0;
+    if (!rv_fetch16(cpu, pc, &lo))
+        return NULL;
+    if ((lo & 3) == 3 && !rv_fetch16(cpu, pc + 2, &hi))
+        return NULL;
+    struct rv_insn d;
+    rv_decode(lo | hi << 16, &d);
+    xinsn_from(&b->ins[0], &d, 0);
+    b->pa = ~0ULL;
+    close_block(b, 1, d.len, 0);
+    b->chain_ok[0] = b->chain_ok[1] = 0;
+    return b;
+}
+
+static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const uint8_t *host)
+{
+    struct rv_cpu_rt *rt = cpu->rt;
+    const size_t need = sizeof(struct block) + (BLOCK_MAX_INSNS + 1) * sizeof(struct xinsn);
+    if (rt->arena_used + need > ARENA_SIZE)
+        rv_flush_blocks(cpu);
+    struct block *b = (struct block *)(rt->arena + rt->arena_used);
+    unsigned left = (unsigned)(PAGE_SIZE - (pa & (PAGE_SIZE - 1)));
+    unsigned off = 0, n = 0;
+
+    for (;;) {
+        uint32_t bits = load16(host + off);
+        if ((bits & 3) == 3) {
+            if (left - off < 4) {
+                if (n == 0)
+                    return build_single(cpu, pc);
+                break;                      /* leave it to its own block */
+            }
+            bits |= load16(host + off + 2) << 16;
+        }
+        struct rv_insn d;
+        rv_decode(bits, &d);
+        xinsn_from(&b->ins[n++], &d, off);
+        off += d.len;
+        if (rv_op_flags(d.op) & (RV_F_BRANCH | RV_F_JUMP | RV_F_SYSTEM))
+            break;
+        if (n == BLOCK_MAX_INSNS || off >= left)
+            break;
+    }
+    close_block(b, n, off, pa);
+    b->pa = pa;
+    rt->arena_used += (sizeof(struct block) + (n + 1) * sizeof(struct xinsn) + 15) & ~(size_t)15;
+
+    struct bhash_slot *s = &rt->bhash[(pa >> 1) & ((1u << BHASH_BITS) - 1)];
+    s->pa = pa;
+    s->gen = rt->gen;
+    s->b = b;
+    return b;
+}
+
+/* The block at pc, or NULL with an exception raised (fetch fault). */
+static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
+{
+    struct rv_cpu_rt *rt = cpu->rt;
+    const struct tlb_entry *e = &rt->itlb[(pc >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+    const uint8_t *host;
+    uint64_t pa;
+    if (likely(e->tag == (pc & PAGE_MASK))) {
+        host = (const uint8_t *)(uintptr_t)(pc + e->addend);
+        pa = (uint64_t)(host - cpu->bus->ram) + cpu->bus->ram_base;
+    } else {
+        uint8_t *h;
+        if (!rv_fetch_translate(cpu, pc, &pa, &h))
+            return NULL;
+        if (!h)
+            return build_single(cpu, pc);   /* executing from MMIO */
+        host = h;
+    }
+    const struct bhash_slot *s = &rt->bhash[(pa >> 1) & ((1u << BHASH_BITS) - 1)];
+    if (likely(s->pa == pa && s->gen == rt->gen))
+        return s->b;
+    return build(cpu, pc, pa, host);
+}
+
+/* ---- the interpreter ---- */
+
+#define LD1(h) __atomic_load_n((const uint8_t *)(uintptr_t)(h), __ATOMIC_RELAXED)
+#define LD2(h) __atomic_load_n((const uint16_t *)(uintptr_t)(h), __ATOMIC_RELAXED)
+#define LD4(h) __atomic_load_n((const uint32_t *)(uintptr_t)(h), __ATOMIC_RELAXED)
+#define LD8(h) __atomic_load_n((const uint64_t *)(uintptr_t)(h), __ATOMIC_RELAXED)
+#define ST1(h, v) __atomic_store_n((uint8_t *)(uintptr_t)(h), (uint8_t)(v), __ATOMIC_RELAXED)
+#define ST2(h, v) __atomic_store_n((uint16_t *)(uintptr_t)(h), (uint16_t)(v), __ATOMIC_RELAXED)
+#define ST4(h, v) __atomic_store_n((uint32_t *)(uintptr_t)(h), (uint32_t)(v), __ATOMIC_RELAXED)
+#define ST8(h, v) __atomic_store_n((uint64_t *)(uintptr_t)(h), (uint64_t)(v), __ATOMIC_RELAXED)
+
+#define SX8(v)  ((uint64_t)(int64_t)(int8_t)(v))
+#define SX16(v) ((uint64_t)(int64_t)(int16_t)(v))
+#define SX32(v) ((uint64_t)(int64_t)(int32_t)(v))
+#define ZX(v)   ((uint64_t)(v))
+
+#define RD  x[i->rd]
+#define RS1 x[i->rs1]
+#define RS2 x[i->rs2]
+#define IMM ((uint64_t)(int64_t)i->imm)
+#define F   cpu->f
+
+#define NEXT do { i++; goto *labels[i->op]; } while (0)
+
+/* load: TLB hit -> host access; otherwise the slow path */
+#define LOAD_INTO(dst, SZ, CONV) do {                                         \
+        uint64_t va_ = RS1 + IMM, v_;                                          \
+        const struct tlb_entry *e_ = &dtlb_r[(va_ >> PAGE_SHIFT) & (TLB_SIZE - 1)]; \
+        if (likely(e_->tag == (va_ & (PAGE_MASK | (SZ - 1)))))                  \
+            v_ = LD##SZ(va_ + e_->addend);                                     \
+        else if (unlikely(!rv_load_slow(cpu, va_, SZ, &v_)))                   \
+            goto exception;                                                    \
+        dst = CONV(v_);                                                        \
+    } while (0)
+
+#define STORE(SZ, val) do {                                                   \
+        uint64_t va_ = RS1 + IMM, v_ = (val);                                  \
+        const struct tlb_entry *e_ = &dtlb_w[(va_ >> PAGE_SHIFT) & (TLB_SIZE - 1)]; \
+        if (likely(e_->tag == (va_ & (PAGE_MASK | (SZ - 1)))))                  \
+            ST##SZ(va_ + e_->addend, v_);                                      \
+        else if (unlikely(!rv_store_slow(cpu, va_, SZ, v_)))                   \
+            goto exception;                                                    \
+    } while (0)
+
+#define FP_ON()  do { if (unlikely(!(cpu->mstatus & MSTATUS_FS))) goto illegal; } while (0)
+#define FP_RM()  int rm = i->rm == RV_RM_DYN ? (int)cpu->frm : i->rm;        \
+                 if (unlikely(rm > FPU_RMM)) goto illegal
+#define DIRTY()  (cpu->mstatus |= MSTATUS_FS_DIRTY)
+/* ops writing only x registers dirty the FP state only if flags changed */
+#define FLAGS_BEGIN unsigned fl0_ = cpu->fflags
+#define FLAGS_END   do { if (cpu->fflags != fl0_) DIRTY(); } while (0)
+
+#define US(r) fpu_unbox_s(F[r])     /* single operand */
+#define BS(v) fpu_box_s(v)
+
+#define AMO_W(OP) do {                                                        \
+        uint32_t *p_ = rv_amo_ptr(cpu, RS1, 4, false);                         \
+        if (!p_) goto exception;                                               \
+        uint32_t old_ = __atomic_##OP(p_, (uint32_t)RS2, __ATOMIC_SEQ_CST);    \
+        RD = SX32(old_); NEXT;                                                 \
+    } while (0)
+#define AMO_D(OP) do {                                                        \
+        uint64_t *p_ = rv_amo_ptr(cpu, RS1, 8, false);                         \
+        if (!p_) goto exception;                                               \
+        uint64_t old_ = __atomic_##OP(p_, RS2, __ATOMIC_SEQ_CST);              \
+        RD = old_; NEXT;                                                       \
+    } while (0)
+/* min/max: compare-and-swap loop; T is the comparison type */
+#define AMO_CAS(W, T, PICK) do {                                              \
+        uint##W##_t *p_ = rv_amo_ptr(cpu, RS1, W / 8, false);                  \
+        if (!p_) goto exception;                                               \
+        uint##W##_t s_ = (uint##W##_t)RS2;                                     \
+        uint##W##_t o_ = __atomic_load_n(p_, __ATOMIC_RELAXED), n_;            \
+        do {                                                                   \
+            n_ = ((T)s_ PICK (T)o_) ? s_ : o_;                                 \
+        } while (!__atomic_compare_exchange_n(p_, &o_, n_, true,               \
+                                              __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)); \
+        RD = W == 32 ? SX32(o_) : (uint64_t)o_; NEXT;                          \
+    } while (0)
+
+int rv_execute(struct rv_cpu *cpu)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+    static const void *const labels[XOP_COUNT] = {
+        [0 ... XOP_COUNT - 1] = &&L_ILLEGAL,
+#define RV_OP_LABEL(name, flags) [RV_OP_##name] = &&L_##name,
+        RV_OPS(RV_OP_LABEL)
+#undef RV_OP_LABEL
+        [XOP_END] = &&L_END,
+    };
+#pragma GCC diagnostic pop
+    struct rv_cpu_rt *rt = cpu->rt;
+    uint64_t *x = cpu->x;
+    uint64_t pc = cpu->pc, bpc;
+    const struct tlb_entry *dtlb_r, *dtlb_w;
+    struct block *b, *prev = NULL;
+    const struct xinsn *i;
+    int budget = BUDGET, k = 0, prev_k = 0;
+
+lookup:
+    if (unlikely(__atomic_load_n(&rt->events, __ATOMIC_RELAXED) || --budget <= 0)) {
+        cpu->pc = pc;
+        return 0;
+    }
+    dtlb_r = rt->dtlb_r;
+    dtlb_w = rt->dtlb_w;
+    {
+        uint32_t gen = rt->gen;
+        struct block *nb = find_block(cpu, pc);
+        if (unlikely(!nb)) {
+            rv_take_exception(cpu, pc);
+            pc = cpu->pc;
+            prev = NULL;
+            goto lookup;
+        }
+        if (prev && rt->gen == gen)
+            prev->next[prev_k] = nb;
+        b = nb;
+    }
+enter:
+    bpc = pc;
+    cpu->instret += b->n;
+    i = b->ins;
+    goto *labels[i->op];
+
+block_exit:             /* pc and k (which exit) are set */
+    if (b->chain_ok[k]) {
+        struct block *nb = b->next[k];
+        if (likely(nb != NULL) &&
+            likely(!__atomic_load_n(&rt->events, __ATOMIC_RELAXED)) && likely(--budget > 0)) {
+            b = nb;
+            goto enter;
+        }
+        prev = b;
+        prev_k = k;
+    } else {
+        prev = NULL;
+    }
+    goto lookup;
+
+sys_next:               /* after a system instruction: full lookup */
+    pc = bpc + b->bytes;
+    prev = NULL;
+    goto lookup;
+
+illegal:
+L_ILLEGAL:
+    rv_raise(cpu, EXC_ILLEGAL, i->raw);
+exception:
+    cpu->instret -= (uint64_t)(b->n - (i - b->ins));
+    rv_take_exception(cpu, bpc + i->pcoff);
+    pc = cpu->pc;
+    prev = NULL;
+    goto lookup;
+
+L_END:
+    pc = bpc + i->pcoff;
+    k = 1;
+    goto block_exit;
+
+    /* ---- RV64I ---- */
+L_LUI:   RD = IMM; NEXT;
+L_AUIPC: RD = bpc + i->pcoff + IMM; NEXT;
+L_JAL:
+    RD = bpc + b->bytes;
+    pc = bpc + IMM;
+    k = 0;
+    goto block_exit;
+L_JALR: {
+    uint64_t t = (RS1 + IMM) & ~1ULL;
+    RD = bpc + b->bytes;
+    pc = t;
+    prev = NULL;
+    goto lookup;
+}
+#define BRANCH(cond) do {                                                     \
+        if (cond) { pc = bpc + IMM; k = 0; }                                   \
+        else { pc = bpc + b->bytes; k = 1; }                                   \
+        goto block_exit;                                                       \
+    } while (0)
+L_BEQ:  BRANCH(RS1 == RS2);
+L_BNE:  BRANCH(RS1 != RS2);
+L_BLT:  BRANCH((int64_t)RS1 < (int64_t)RS2);
+L_BGE:  BRANCH((int64_t)RS1 >= (int64_t)RS2);
+L_BLTU: BRANCH(RS1 < RS2);
+L_BGEU: BRANCH(RS1 >= RS2);
+
+L_LB:  LOAD_INTO(RD, 1, SX8); NEXT;
+L_LH:  LOAD_INTO(RD, 2, SX16); NEXT;
+L_LW:  LOAD_INTO(RD, 4, SX32); NEXT;
+L_LD:  LOAD_INTO(RD, 8, ZX); NEXT;
+L_LBU: LOAD_INTO(RD, 1, ZX); NEXT;
+L_LHU: LOAD_INTO(RD, 2, ZX); NEXT;
+L_LWU: LOAD_INTO(RD, 4, ZX); NEXT;
+L_SB:  STORE(1, RS2); NEXT;
+L_SH:  STORE(2, RS2); NEXT;
+L_SW:  STORE(4, RS2); NEXT;
+L_SD:  STORE(8, RS2); NEXT;
+
+L_ADDI:  RD = RS1 + IMM; NEXT;
+L_SLTI:  RD = (int64_t)RS1 < (int64_t)IMM; NEXT;
+L_SLTIU: RD = RS1 < IMM; NEXT;
+L_XORI:  RD = RS1 ^ IMM; NEXT;
+L_ORI:   RD = RS1 | IMM; NEXT;
+L_ANDI:  RD = RS1 & IMM; NEXT;
+L_SLLI:  RD = RS1 << i->imm; NEXT;
+L_SRLI:  RD = RS1 >> i->imm; NEXT;
+L_SRAI:  RD = (uint64_t)((int64_t)RS1 >> i->imm); NEXT;
+L_ADD:   RD = RS1 + RS2; NEXT;
+L_SUB:   RD = RS1 - RS2; NEXT;
+L_SLL:   RD = RS1 << (RS2 & 63); NEXT;
+L_SLT:   RD = (int64_t)RS1 < (int64_t)RS2; NEXT;
+L_SLTU:  RD = RS1 < RS2; NEXT;
+L_XOR:   RD = RS1 ^ RS2; NEXT;
+L_SRL:   RD = RS1 >> (RS2 & 63); NEXT;
+L_SRA:   RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;
+L_OR:    RD = RS1 | RS2; NEXT;
+L_AND:   RD = RS1 & RS2; NEXT;
+L_ADDIW: RD = SX32(RS1 + IMM); NEXT;
+L_SLLIW: RD = SX32((uint32_t)RS1 << i->imm); NEXT;
+L_SRLIW: RD = SX32((uint32_t)RS1 >> i->imm); NEXT;
+L_SRAIW: RD = SX32((int32_t)RS1 >> i->imm); NEXT;
+L_ADDW:  RD = SX32(RS1 + RS2); NEXT;
+L_SUBW:  RD = SX32(RS1 - RS2); NEXT;
+L_SLLW:  RD = SX32((uint32_t)RS1 << (RS2 & 31)); NEXT;
+L_SRLW:  RD = SX32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
+L_SRAW:  RD = SX32((int32_t)RS1 >> (RS2 & 31)); NEXT;
+
+L_FENCE:
+    /* x86 keeps every order RVWMO needs except store->load: a fence whose
+     * predecessor set has writes (W/O) and successor set reads (R/I) */
+    if ((i->imm & 0x50) && (i->imm & 0x0a))
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    NEXT;
+L_FENCE_I:
+    pc = bpc + b->bytes;
+    rv_flush_blocks(cpu);
+    prev = NULL;
+    goto lookup;
+L_ECALL:
+    rv_raise(cpu, EXC_ECALL_U + cpu->priv, 0);
+    goto exception;
+L_EBREAK:
+    rv_raise(cpu, EXC_BREAKPOINT, bpc + i->pcoff);
+    goto exception;
+
+    /* ---- Zicsr ---- */
+#define CSR(operand, op, write) do {                                          \
+        uint64_t old_;                                                         \
+        if (!rv_csr_access(cpu, (unsigned)i->imm, &old_, operand, op, write))  \
+            goto illegal;                                                      \
+        RD = old_;                                                             \
+        goto sys_next;                                                         \
+    } while (0)
+L_CSRRW:  CSR(RS1, CSR_OP_RW, true);
+L_CSRRS:  CSR(RS1, CSR_OP_RS, i->rs1 != 0);
+L_CSRRC:  CSR(RS1, CSR_OP_RC, i->rs1 != 0);
+L_CSRRWI: CSR(i->rs1, CSR_OP_RW, true);
+L_CSRRSI: CSR(i->rs1, CSR_OP_RS, i->rs1 != 0);
+L_CSRRCI: CSR(i->rs1, CSR_OP_RC, i->rs1 != 0);
+
+    /* ---- privileged ---- */
+L_MRET:
+    if (cpu->priv != RV_PRV_M)
+        goto illegal;
+    rv_mret(cpu);
+    pc = cpu->pc;
+    prev = NULL;
+    goto lookup;
+L_SRET:
+    if (cpu->priv == RV_PRV_U || (cpu->priv == RV_PRV_S && (cpu->mstatus & MSTATUS_TSR)))
+        goto illegal;
+    rv_sret(cpu);
+    pc = cpu->pc;
+    prev = NULL;
+    goto lookup;
+L_WFI:
+    if (cpu->priv == RV_PRV_U || (cpu->priv == RV_PRV_S && (cpu->mstatus & MSTATUS_TW)))
+        goto illegal;
+    cpu->pc = bpc + b->bytes;
+    cpu->wfi = true;
+    return 0;
+L_SFENCE_VMA:
+    if (cpu->priv == RV_PRV_U || (cpu->priv == RV_PRV_S && (cpu->mstatus & MSTATUS_TVM)))
+        goto illegal;
+    if (i->rs1 == 0)
+        rv_tlb_flush(cpu);
+    else
+        rv_tlb_flush_page(cpu, RS1);
+    goto sys_next;
+
+    /* ---- M ---- */
+L_MUL:    RD = RS1 * RS2; NEXT;
+L_MULH:   RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64); NEXT;
+L_MULHSU: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;
+L_MULHU:  RD = (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64); NEXT;
+L_DIV: {
+    int64_t a = (int64_t)RS1, d = (int64_t)RS2;
+    RD = d == 0 ? ~0ULL : (a == INT64_MIN && d == -1) ? (uint64_t)a : (uint64_t)(a / d);
+    NEXT;
+}
+L_DIVU: RD = RS2 == 0 ? ~0ULL : RS1 / RS2; NEXT;
+L_REM: {
+    int64_t a = (int64_t)RS1, d = (int64_t)RS2;
+    RD = d == 0 ? (uint64_t)a : (a == INT64_MIN && d == -1) ? 0 : (uint64_t)(a % d);
+    NEXT;
+}
+L_REMU: RD = RS2 == 0 ? RS1 : RS1 % RS2; NEXT;
+L_MULW: RD = SX32((uint32_t)RS1 * (uint32_t)RS2); NEXT;
+L_DIVW: {
+    int32_t a = (int32_t)RS1, d = (int32_t)RS2;
+    RD = d == 0 ? ~0ULL : (a == INT32_MIN && d == -1) ? SX32(a) : SX32(a / d);
+    NEXT;
+}
+L_DIVUW: {
+    uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2;
+    RD = d == 0 ? ~0ULL : SX32(a / d);
+    NEXT;
+}
+L_REMW: {
+    int32_t a = (int32_t)RS1, d = (int32_t)RS2;
+    RD = d == 0 ? SX32(a) : (a == INT32_MIN && d == -1) ? 0 : SX32(a % d);
+    NEXT;
+}
+L_REMUW: {
+    uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2;
+    RD = d == 0 ? SX32(a) : SX32(a % d);
+    NEXT;
+}
+
+    /* ---- A ---- */
+L_LR_W: {
+    uint32_t *p = rv_amo_ptr(cpu, RS1, 4, true);
+    if (!p) goto exception;
+    uint32_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    cpu->resv_addr = RS1;
+    cpu->resv_value = v;
+    cpu->resv_valid = true;
+    RD = SX32(v);
+    NEXT;
+}
+L_LR_D: {
+    uint64_t *p = rv_amo_ptr(cpu, RS1, 8, true);
+    if (!p) goto exception;
+    uint64_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    cpu->resv_addr = RS1;
+    cpu->resv_value = v;
+    cpu->resv_valid = true;
+    RD = v;
+    NEXT;
+}
+L_SC_W: {
+    uint64_t va = RS1, res = 1;
+    if (va & 3) {
+        rv_raise(cpu, EXC_STORE_MISALIGNED, va);
+        goto exception;
+    }
+    if (cpu->resv_valid && cpu->resv_addr == va) {
+        uint32_t *p = rv_amo_ptr(cpu, va, 4, false);
+        if (!p) goto exception;
+        uint32_t expect = (uint32_t)cpu->resv_value;
+        if (__atomic_compare_exchange_n(p, &expect, (uint32_t)RS2, false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            res = 0;
+    }
+    cpu->resv_valid = false;
+    RD = res;
+    NEXT;
+}
+L_SC_D: {
+    uint64_t va = RS1, res = 1;
+    if (va & 7) {
+        rv_raise(cpu, EXC_STORE_MISALIGNED, va);
+        goto exception;
+    }
+    if (cpu->resv_valid && cpu->resv_addr == va) {
+        uint64_t *p = rv_amo_ptr(cpu, va, 8, false);
+        if (!p) goto exception;
+        uint64_t expect = cpu->resv_value;
+        if (__atomic_compare_exchange_n(p, &expect, RS2, false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            res = 0;
+    }
+    cpu->resv_valid = false;
+    RD = res;
+    NEXT;
+}
+L_AMOSWAP_W: AMO_W(exchange_n);
+L_AMOADD_W:  AMO_W(fetch_add);
+L_AMOXOR_W:  AMO_W(fetch_xor);
+L_AMOAND_W:  AMO_W(fetch_and);
+L_AMOOR_W:   AMO_W(fetch_or);
+L_AMOMIN_W:  AMO_CAS(32, int32_t, <);
+L_AMOMAX_W:  AMO_CAS(32, int32_t, >);
+L_AMOMINU_W: AMO_CAS(32, uint32_t, <);
+L_AMOMAXU_W: AMO_CAS(32, uint32_t, >);
+L_AMOSWAP_D: AMO_D(exchange_n);
+L_AMOADD_D:  AMO_D(fetch_add);
+L_AMOXOR_D:  AMO_D(fetch_xor);
+L_AMOAND_D:  AMO_D(fetch_and);
+L_AMOOR_D:   AMO_D(fetch_or);
+L_AMOMIN_D:  AMO_CAS(64, int64_t, <);
+L_AMOMAX_D:  AMO_CAS(64, int64_t, >);
+L_AMOMINU_D: AMO_CAS(64, uint64_t, <);
+L_AMOMAXU_D: AMO_CAS(64, uint64_t, >);
+
+    /* ---- F and D ---- */
+L_FLW: FP_ON(); LOAD_INTO(F[i->rd], 4, BS); DIRTY(); NEXT;
+L_FLD: FP_ON(); LOAD_INTO(F[i->rd], 8, ZX); DIRTY(); NEXT;
+L_FSW: FP_ON(); STORE(4, (uint32_t)F[i->rs2]); NEXT;
+L_FSD: FP_ON(); STORE(8, F[i->rs2]); NEXT;
+
+#define FOP3(name, T, BOX, UN) \
+L_##name: { FP_ON(); FP_RM(); \
+    F[i->rd] = BOX(fpu_##T(UN(i->rs1), UN(i->rs2), UN(i->rs3), rm, &cpu->fflags)); \
+    DIRTY(); NEXT; }
+#define FOP2R(name, T, BOX, UN) \
+L_##name: { FP_ON(); FP_RM(); \
+    F[i->rd] = BOX(fpu_##T(UN(i->rs1), UN(i->rs2), rm, &cpu->fflags)); DIRTY(); NEXT; }
+#define FOP2(name, T, BOX, UN) \
+L_##name: { FP_ON(); F[i->rd] = BOX(fpu_##T(UN(i->rs1), UN(i->rs2), &cpu->fflags)); DIRTY(); NEXT; }
+#define FSGN(name, T, BOX, UN) \
+L_##name: { FP_ON(); F[i->rd] = BOX(fpu_##T(UN(i->rs1), UN(i->rs2))); DIRTY(); NEXT; }
+#define FCMP(name, T, UN) \
+L_##name: { FP_ON(); FLAGS_BEGIN; RD = (uint64_t)fpu_##T(UN(i->rs1), UN(i->rs2), &cpu->fflags); \
+    FLAGS_END; NEXT; }
+#define FTOI(name, T, UN) \
+L_##name: { FP_ON(); FP_RM(); FLAGS_BEGIN; \
+    RD = (uint64_t)fpu_##T(UN(i->rs1), rm, &cpu->fflags); FLAGS_END; NEXT; }
+#define ITOF(name, T, BOX, ARG) \
+L_##name: { FP_ON(); FP_RM(); F[i->rd] = BOX(fpu_##T(ARG, rm, &cpu->fflags)); DIRTY(); NEXT; }
+#define UD(r) F[r]
+#define ID(v) (v)
+
+#define FP_SET(S, s, BOX, UN) \
+    FOP3(FMADD_##S, madd_##s, BOX, UN) \
+    FOP3(FMSUB_##S, msub_##s, BOX, UN) \
+    FOP3(FNMSUB_##S, nmsub_##s, BOX, UN) \
+    FOP3(FNMADD_##S, nmadd_##s, BOX, UN) \
+    FOP2R(FADD_##S, add_##s, BOX, UN) \
+    FOP2R(FSUB_##S, sub_##s, BOX, UN) \
+    FOP2R(FMUL_##S, mul_##s, BOX, UN) \
+    FOP2R(FDIV_##S, div_##s, BOX, UN) \
+    FOP2(FMIN_##S, min_##s, BOX, UN) \
+    FOP2(FMAX_##S, max_##s, BOX, UN) \
+    FSGN(FSGNJ_##S, sgnj_##s, BOX, UN) \
+    FSGN(FSGNJN_##S, sgnjn_##s, BOX, UN) \
+    FSGN(FSGNJX_##S, sgnjx_##s, BOX, UN) \
+    FCMP(FEQ_##S, eq_##s, UN) \
+    FCMP(FLT_##S, lt_##s, UN) \
+    FCMP(FLE_##S, le_##s, UN) \
+    FTOI(FCVT_W_##S, cvt_w_##s, UN) \
+    FTOI(FCVT_WU_##S, cvt_wu_##s, UN) \
+    FTOI(FCVT_L_##S, cvt_l_##s, UN) \
+    FTOI(FCVT_LU_##S, cvt_lu_##s, UN) \
+    ITOF(FCVT_##S##_W, cvt_##s##_w, BOX, (int32_t)RS1) \
+    ITOF(FCVT_##S##_WU, cvt_##s##_wu, BOX, (uint32_t)RS1) \
+    ITOF(FCVT_##S##_L, cvt_##s##_l, BOX, (int64_t)RS1) \
+    ITOF(FCVT_##S##_LU, cvt_##s##_lu, BOX, RS1) \
+L_FSQRT_##S: { FP_ON(); FP_RM(); F[i->rd] = BOX(fpu_sqrt_##s(UN(i->rs1), rm, &cpu->fflags)); \
+    DIRTY(); NEXT; } \
+L_FCLASS_##S: FP_ON(); RD = fpu_class_##s(UN(i->rs1)); NEXT;
+
+    FP_SET(S, s, BS, US)
+    FP_SET(D, d, ID, UD)
+
+L_FCVT_S_D: { FP_ON(); FP_RM(); F[i->rd] = BS(fpu_cvt_s_d(F[i->rs1], rm, &cpu->fflags)); DIRTY(); NEXT; }
+L_FCVT_D_S: { FP_ON(); FP_RM(); F[i->rd] = fpu_cvt_d_s(US(i->rs1), rm, &cpu->fflags); DIRTY(); NEXT; }
+L_FMV_X_W: FP_ON(); RD = SX32(F[i->rs1]); NEXT;
+L_FMV_W_X: FP_ON(); F[i->rd] = BS((uint32_t)RS1); DIRTY(); NEXT;
+L_FMV_X_D: FP_ON(); RD = F[i->rs1]; NEXT;
+L_FMV_D_X: FP_ON(); F[i->rd] = RS1; DIRTY(); NEXT;
+}
