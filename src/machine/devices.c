@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dev/virtio_devices.h"
 #include "machine/boot.h"
 #include "machine/devargs.h"
 #include "machine/devices.h"
@@ -52,6 +53,8 @@ const struct vm_device_type vm_device_types[] = {
       "copy a file into guest RAM at ADDR (raw) or where its ELF headers say",
       loader_create },
     /* virtio devices go here, e.g. { "disk", "disk", "FILE[,...]", "...", fn }, */
+    { "rng", "rng", "", "virtio-rng: entropy from the host's getrandom()",
+      virtio_rng_create },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
