@@ -9,6 +9,7 @@
  * fence requests) is under rt->lock.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +61,10 @@ struct rv_cpu *rv_cpu_new(const struct rv_bus *bus, unsigned hartid)
     pthread_cond_init(&rt->ack, &ca);
     pthread_condattr_destroy(&ca);
     rv_cpu_reset(cpu, bus->ram_base);
+#ifdef RV_TRACE
+    if (getenv("RV_TRACE"))
+        rt->trace = fopen(getenv("RV_TRACE"), "w");
+#endif
     return cpu;
 }
 
@@ -106,6 +111,7 @@ static void setup_m_emulation(struct rv_cpu *cpu)
     cpu->medeleg = OPENSBI_MEDELEG;
     cpu->mideleg = MIP_S_MASK;
     cpu->mcounteren = 0xffffffff;
+    cpu->scounteren = 7;                /* OpenSBI: CY, TM, IR usable in U mode */
     cpu->menvcfg = MENVCFG_STCE;
     cpu->mstatus = (cpu->mstatus & ~MSTATUS_FS) | (1ULL << 13);    /* FS = Initial */
     cpu->mtimecmp = ~0ULL;

@@ -17,6 +17,13 @@
 #define XOP_COUNT (RV_OP_COUNT + 1)
 #define BUDGET 1024             /* blocks between looks at the clock */
 
+#ifdef RV_TRACE                 /* debugging: one instruction per block, pcs logged */
+#include <stdio.h>
+#define RV_TRACE_SINGLE 1
+#else
+#define RV_TRACE_SINGLE 0
+#endif
+
 void rv_flush_blocks(struct rv_cpu *cpu)
 {
     cpu->rt->gen++;
@@ -121,7 +128,7 @@ static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const u
         off += d.len;
         if (rv_op_flags(d.op) & (RV_F_BRANCH | RV_F_JUMP | RV_F_SYSTEM))
             break;
-        if (n == BLOCK_MAX_INSNS || off >= left)
+        if (n == BLOCK_MAX_INSNS || off >= left || RV_TRACE_SINGLE)
             break;
     }
     close_block(b, n, off, pa);
@@ -275,18 +282,24 @@ lookup:
             prev = NULL;
             goto lookup;
         }
-        if (prev && rt->gen == gen)
+        /* link the previous block's exit to this one, unless the arena was
+         * recycled meanwhile or this is the (reused) uncached block */
+        if (prev && rt->gen == gen && nb != rt->scratch)
             prev->next[prev_k] = nb;
         b = nb;
     }
 enter:
+#ifdef RV_TRACE
+    if (rt->trace)
+        fprintf((FILE *)rt->trace, "%llx\n", (unsigned long long)pc);
+#endif
     bpc = pc;
     cpu->instret += b->n;
     i = b->ins;
     goto *labels[i->op];
 
 block_exit:             /* pc and k (which exit) are set */
-    if (b->chain_ok[k]) {
+    if (b->chain_ok[k] && !RV_TRACE_SINGLE) {
         struct block *nb = b->next[k];
         if (likely(nb != NULL) &&
             likely(!__atomic_load_n(&rt->events, __ATOMIC_RELAXED)) && likely(--budget > 0)) {

@@ -165,6 +165,8 @@ struct rv_cpu_rt {
     uint64_t superpages[SUPERPAGE_SLOTS];
     bool     superpage_overflow;
 
+    void *trace;                 /* FILE * for RV_TRACE builds */
+
     struct tlb_entry tlb[CTX_COUNT][ACC_COUNT][TLB_SIZE];
 };
 
