@@ -129,10 +129,12 @@ struct virtio_device_ops {
     bool (*features_ok)(struct virtio_dev *vdev, uint64_t features);
     /* The driver set DRIVER_OK: queues are live. */
     void (*driver_ok)(struct virtio_dev *vdev);
-    /* The guest wrote config space [off, off+len) (already stored in the
-     * config buffer; off+len <= config_size).  Runs on the vCPU thread
-     * without the transport lock.  NULL: config writes are ignored. */
-    void (*config_write)(struct virtio_dev *vdev, uint32_t off, unsigned len);
+    /* The guest wrote `len` bytes at config offset `off` (off + len <=
+     * config_size).  Nothing is stored: the device keeps what it accepts
+     * with virtio_config_update().  Runs on the vCPU thread without the
+     * transport lock.  NULL: config writes are ignored. */
+    void (*config_write)(struct virtio_dev *vdev, uint32_t off, const void *data,
+                         unsigned len);
     /* Device reset (guest wrote 0 to Status, or the VM is going away):
      * the worker is idle; complete or cancel every popped chain and wait
      * for requests in flight, then forget per-session state. */

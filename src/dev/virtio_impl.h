@@ -54,7 +54,8 @@ struct virtq {
 
 struct virtio_dev {
     struct vm *vm;
-    const struct virtio_device_ops *ops;
+    const struct virtio_device_ops *ops;    /* may live in the device's state */
+    unsigned nqueues;
     void *opaque;
     uint64_t base;
     unsigned irq;

@@ -319,10 +319,7 @@ static bool config_access(struct virtio_dev *vdev, uint64_t off, unsigned size,
         return true;
     for (unsigned i = 0; i < size; i++)
         bytes[i] = (uint8_t)(*val >> (8 * i));
-    pthread_mutex_lock(&vdev->config_lock);
-    memcpy(vdev->config + coff, bytes, size);
-    pthread_mutex_unlock(&vdev->config_lock);
-    vdev->ops->config_write(vdev, coff, size);
+    vdev->ops->config_write(vdev, coff, bytes, size);
     return true;
 }
 
@@ -417,7 +414,7 @@ static void dev_free(struct virtio_dev *vdev)
 {
     if (vdev->wake_fd >= 0)
         close(vdev->wake_fd);
-    for (unsigned q = 0; q < vdev->ops->num_queues; q++)
+    for (unsigned q = 0; q < vdev->nqueues; q++)    /* ops may be freed by now */
         virtq_fini(&vdev->vqs[q]);
     pthread_mutex_destroy(&vdev->lock);
     pthread_mutex_destroy(&vdev->irq_lock);
@@ -473,6 +470,7 @@ struct virtio_dev *virtio_dev_create(struct vm *vm, const struct virtio_device_o
     }
     vdev->vm = vm;
     vdev->ops = ops;
+    vdev->nqueues = ops->num_queues;
     vdev->opaque = opaque;
     vdev->wake_fd = -1;
     /* Bits 24..49 are the transport's (spec 6); the device offers the rest. */

@@ -53,6 +53,10 @@ const struct vm_device_type vm_device_types[] = {
       "copy a file into guest RAM at ADDR (raw) or where its ELF headers say",
       loader_create },
     /* virtio devices go here, e.g. { "disk", "disk", "FILE[,...]", "...", fn }, */
+    { "disk", "disk", "FILE[,format=raw|qcow2|split][,readonly=on][,cache=writeback|"
+      "writethrough|none|directsync|unsafe][,serial=ID][,discard=on|off]",
+      "virtio-blk disk image or host block device, locked for this VM (repeatable)",
+      virtio_blk_create },
     { "rng", "rng", "", "virtio-rng: entropy from the host's getrandom()",
       virtio_rng_create },
     { NULL, NULL, NULL, NULL, NULL },
