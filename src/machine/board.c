@@ -172,6 +172,7 @@ int board_fill_virtio_slots(struct vm *vm, char *err, size_t errlen)
             snprintf(err, errlen, "virtio-mmio slot %u: address range taken", i);
             return -1;
         }
+        vm->virtio_used |= (uint8_t)(1u << i);
     }
     return 0;
 }
