@@ -196,7 +196,7 @@ static int load_kernel(struct vm *vm, const char *path, uint64_t fixed_base,
         size_t size;
         if (boot_read_file(path, "kernel", &data, &size, err, errlen) < 0)
             return -1;
-        int rc = elf_load(vm, data, size, "kernel", &vm->entry, &vm->kernel_base,
+        int rc = elf_load(vm, data, size, "kernel", &vm->kernel_entry, &vm->kernel_base,
                           &vm->kernel_end, err, errlen);
         if (rc == 0)
             rc = setup_htif(vm, data, size, "kernel", err, errlen);
@@ -225,7 +225,7 @@ static int load_kernel(struct vm *vm, const char *path, uint64_t fixed_base,
     /* The whole image (bss included) is the kernel's. */
     if (load_file(vm, path, "kernel", base, img.image_size, NULL, err, errlen) < 0)
         return -1;
-    vm->entry = base;
+    vm->kernel_entry = base;
     vm->kernel_base = base;
     vm->kernel_end = base + img.image_size;
     return 0;
@@ -388,6 +388,7 @@ int boot_prepare(struct vm *vm, char *err, size_t errlen)
         }
         if (load_kernel(vm, cfg->kernel, 0, err, errlen) < 0)
             return -1;
+        vm->entry = vm->kernel_entry;
     } else {
         uint64_t fw_end;
         if (load_firmware(vm, cfg->bios, &fw_end, err, errlen) < 0)
@@ -398,7 +399,7 @@ int boot_prepare(struct vm *vm, char *err, size_t errlen)
     }
     if (place_fdt_and_initrd(vm, err, errlen) < 0)
         return -1;
-    if (!vm->direct_boot && setup_mrom(vm, vm->kernel_base, err, errlen) < 0)
+    if (!vm->direct_boot && setup_mrom(vm, vm->kernel_entry, err, errlen) < 0)
         return -1;
     return create_harts(vm, err, errlen);
 }

@@ -66,7 +66,7 @@ struct vm {
     /* boot layout */
     bool direct_boot;          /* built-in SBI, kernel entered in S mode */
     uint64_t entry;            /* first instruction (kernel or firmware) */
-    uint64_t kernel_base, kernel_end;
+    uint64_t kernel_entry, kernel_base, kernel_end;
     uint64_t initrd_base, initrd_end;
     uint64_t fdt_addr;
     struct vm_blob blobs[VM_MAX_BLOBS];
