@@ -368,7 +368,7 @@ enum rv_exit rv_cpu_run(struct rv_cpu *cpu)
             break;
         if (ev & EV_FENCE)
             rv_service_fences(cpu);
-        if (cpu->hart_state == RV_HART_STOPPED) {
+        if (cpu->hart_state == RV_HART_STOPPED || __atomic_load_n(&rt->start_req, __ATOMIC_ACQUIRE)) {
             wait_stopped(cpu);
             continue;
         }
