@@ -22,6 +22,9 @@ static void test_sifive_test(void)
     struct sifive_test *t = sifive_test_new(&be);
     CHECK(sifive_test_ops.write(t, 0, 4, 0x5555));
     CHECK_EQ(last_ev, SIFIVE_TEST_EV_PASS);
+    last_ev = -1;
+    CHECK(sifive_test_ops.write(t, 0, 2, 0x5555));   /* OpenSBI: 16-bit */
+    CHECK_EQ(last_ev, SIFIVE_TEST_EV_PASS);
     CHECK(sifive_test_ops.write(t, 0, 4, 0x7777));
     CHECK_EQ(last_ev, SIFIVE_TEST_EV_RESET);
     CHECK(sifive_test_ops.write(t, 0, 4, (42u << 16) | 0x3333));
