@@ -1,34 +1,34 @@
 # Machine area: bare-metal guest programs for the integration tests, the
 # integration tests themselves (tests/machine/), and the VM boot benchmark.
 
-RV_CC ?= riscv64-linux-gnu-gcc
-RV_CFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -nostdlib \
-             -ffreestanding -fno-pie -no-pie -static -O2 -Wall -Werror \
-             -Wl,--build-id=none -T tests/machine/guest/link.ld
+MACHINE_RV_CC ?= riscv64-linux-gnu-gcc
+MACHINE_RV_CFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -nostdlib \
+                     -ffreestanding -fno-pie -no-pie -static -O2 -Wall -Werror \
+                     -Wl,--build-id=none -T tests/machine/guest/link.ld
 MGUEST := tests/machine/guest
 MOUT := $(BUILD)/tests/machine
 MACHINE_ELFS := $(MOUT)/access_fault.elf $(MOUT)/htif_hello.elf \
-                $(MOUT)/htif_fail.elf $(MOUT)/sbi_test.elf $(MOUT)/uart_irq.elf
+                        $(MOUT)/htif_fail.elf $(MOUT)/sbi_test.elf $(MOUT)/uart_irq.elf
 
 $(MOUT)/access_fault.elf: $(MGUEST)/crt0.S $(MGUEST)/probe.S $(MGUEST)/access_fault.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
-	$(RV_CC) $(RV_CFLAGS) -DMODE_M -o $@ $(filter %.S %.c,$^)
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DMODE_M -o $@ $(filter %.S %.c,$^)
 
 $(MOUT)/uart_irq.elf: $(MGUEST)/crt0.S $(MGUEST)/probe.S $(MGUEST)/uart_irq.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
-	$(RV_CC) $(RV_CFLAGS) -DMODE_M -o $@ $(filter %.S %.c,$^)
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DMODE_M -o $@ $(filter %.S %.c,$^)
 
 $(MOUT)/htif_hello.elf: $(MGUEST)/htif_hello.S $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
-	$(RV_CC) $(RV_CFLAGS) -o $@ $<
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -o $@ $<
 
 $(MOUT)/htif_fail.elf: $(MGUEST)/htif_hello.S $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
-	$(RV_CC) $(RV_CFLAGS) -DEXIT_CODE=3 -o $@ $<
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DEXIT_CODE=3 -o $@ $<
 
 $(MOUT)/sbi_test.elf: $(MGUEST)/crt0.S $(MGUEST)/sbi_test.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
-	$(RV_CC) $(RV_CFLAGS) -Wl,--defsym=LOAD_BASE=0x80200000 -o $@ $(filter %.S %.c,$^)
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -Wl,--defsym=LOAD_BASE=0x80200000 -o $@ $(filter %.S %.c,$^)
 
 .PHONY: machine-guests check-machine bench-vm
 machine-guests: $(MACHINE_ELFS)
@@ -39,7 +39,7 @@ check-machine: $(BUILD)/vessel machine-guests
 	python3 tests/machine/test_vm.py --vessel $(BUILD)/vessel --elfs $(MOUT)
 
 bench-vm: $(BUILD)/vessel
-	bench/vm_boot.sh $(BUILD)/vessel
+	python3 bench/vm_boot.py $(BUILD)/vessel
 
 CHECK_TARGETS += check-machine
 BENCH_TARGETS += bench-vm
