@@ -49,6 +49,7 @@ struct uart16550 {
     uint8_t lsr_err;           /* sticky error bits, cleared by reading LSR */
     bool thr_ipending;
     bool irq_level;
+    bool configured;           /* the guest has set the UART up: take input */
     uint8_t rx[UART16550_FIFO_SIZE];
     unsigned rx_head, rx_count;
 };
@@ -79,6 +80,18 @@ static void update_irq(struct uart16550 *u)
         u->irq_level = level;
         if (u->be.irq)
             u->be.irq(u->be.opaque, level);
+    }
+}
+
+/* The guest's first write to IER, FCR or LCR: from now on host input
+ * goes into the FIFO (before, the host keeps it, so that the FIFO reset a
+ * driver does at initialisation cannot throw typed input away). */
+static void mark_configured(struct uart16550 *u)
+{
+    if (!u->configured) {
+        u->configured = true;
+        if (u->be.rx_space)
+            u->be.rx_space(u->be.opaque);
     }
 }
 
@@ -202,6 +215,8 @@ static bool uart_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
     case REG_LSR: case REG_MSR: break;   /* read-only */
     case REG_SCR: u->scr = v; break;
     }
+    if (offset == REG_IER || offset == REG_IIR_FCR || offset == REG_LCR)
+        mark_configured(u);
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
     return true;
@@ -215,6 +230,7 @@ static void uart_reset(void *dev)
     u->dll = 0x0c;   /* 9600 baud at 1.8432 MHz, as after power-on */
     u->dlm = 0;
     u->thr_ipending = false;
+    u->configured = false;
     u->rx_head = u->rx_count = 0;
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
@@ -250,7 +266,7 @@ size_t uart16550_rx_push(struct uart16550 *u, const uint8_t *buf, size_t len)
 {
     size_t n = 0;
     pthread_mutex_lock(&u->lock);
-    while (n < len && rx_put(u, buf[n]))
+    while (u->configured && n < len && rx_put(u, buf[n]))
         n++;
     update_irq(u);
     pthread_mutex_unlock(&u->lock);

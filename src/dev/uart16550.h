@@ -24,7 +24,8 @@ struct uart16550_backend {
     void *opaque;
     void (*tx)(void *opaque, uint8_t byte);          /* guest -> host */
     void (*irq)(void *opaque, bool level);           /* interrupt line */
-    /* The RX FIFO just became empty: the host may push more.  May be NULL. */
+    /* The RX FIFO just became empty (or the guest just set the UART up):
+     * the host may push more.  May be NULL. */
     void (*rx_space)(void *opaque);
 };
 
@@ -33,8 +34,8 @@ extern const struct dev_ops uart16550_ops;
 struct uart16550 *uart16550_new(const struct uart16550_backend *backend);
 
 /* Host -> guest: queue up to len bytes in the RX FIFO; returns how many
- * were taken (0 when the FIFO is full: keep the rest and retry on
- * rx_space). */
+ * were taken (0 when the FIFO is full, or before the guest has first
+ * written IER, FCR or LCR: keep the rest and retry on rx_space). */
 size_t uart16550_rx_push(struct uart16550 *uart, const uint8_t *buf, size_t len);
 
 /* Take one received byte as firmware would (SBI console_getchar):

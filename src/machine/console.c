@@ -27,6 +27,7 @@ struct console {
     bool raw;               /* we changed the terminal: restore it */
     struct termios saved;
     pthread_mutex_t out_lock;
+    pthread_mutex_t in_lock;   /* backlog: loop thread and SBI getchar */
     uint8_t backlog[BACKLOG];
     size_t head, count;
     int poll_idx;
@@ -48,6 +49,7 @@ struct console *console_new(struct vm *vm, int in_fd, int out_fd, bool escape)
     con->escape = escape;
     con->in_eof = in_fd < 0;
     pthread_mutex_init(&con->out_lock, NULL);
+    pthread_mutex_init(&con->in_lock, NULL);
     return con;
 }
 
@@ -80,6 +82,7 @@ void console_free(struct console *con)
         return;
     console_stop(con);
     pthread_mutex_destroy(&con->out_lock);
+    pthread_mutex_destroy(&con->in_lock);
     free(con);
 }
 
@@ -121,6 +124,7 @@ static void backlog_put(struct console *con, uint8_t byte)
 /* Move what we can from the backlog into the UART. */
 static void feed_uart(struct console *con)
 {
+    pthread_mutex_lock(&con->in_lock);
     while (con->count) {
         size_t run = BACKLOG - con->head;
         if (run > con->count)
@@ -131,10 +135,27 @@ static void feed_uart(struct console *con)
         if (n < run)
             break;
     }
+    pthread_mutex_unlock(&con->in_lock);
+}
+
+/* SBI console_getchar / DBCN read: what the UART holds, then the backlog
+ * (firmware-less guests may never set the UART up). */
+int console_getchar(struct console *con)
+{
+    pthread_mutex_lock(&con->in_lock);
+    int c = uart16550_rx_pop(con->vm->uart);
+    if (c < 0 && con->count) {
+        c = con->backlog[con->head];
+        con->head = (con->head + 1) % BACKLOG;
+        con->count--;
+    }
+    pthread_mutex_unlock(&con->in_lock);
+    return c;
 }
 
 static void handle_input(struct console *con, const uint8_t *buf, size_t len)
 {
+    pthread_mutex_lock(&con->in_lock);
     for (size_t i = 0; i < len; i++) {
         uint8_t c = buf[i];
         if (!con->escape) {
@@ -163,6 +184,7 @@ static void handle_input(struct console *con, const uint8_t *buf, size_t len)
             break;   /* unknown command: ignored, like QEMU */
         }
     }
+    pthread_mutex_unlock(&con->in_lock);
 }
 
 static void con_prepare(void *opaque, struct vm_poll_set *ps, int *timeout_ms)
@@ -173,7 +195,10 @@ static void con_prepare(void *opaque, struct vm_poll_set *ps, int *timeout_ms)
     con->saw_ctrl_a = con->saw_ctrl_a && con->escape;
     /* Read more only when it can be kept: leave room for a full read. */
     int idx = -1;
-    if (!con->in_eof && con->count <= BACKLOG - 512)
+    pthread_mutex_lock(&con->in_lock);
+    size_t count = con->count;
+    pthread_mutex_unlock(&con->in_lock);
+    if (!con->in_eof && count <= BACKLOG - 512)
         idx = vm_poll_add(ps, con->in_fd, POLLIN);
     con->poll_idx = idx;
 }

@@ -9,7 +9,6 @@
  * are S-mode virtual addresses, so we walk the guest's page table.
  */
 #include <string.h>
-#include "dev/uart16550.h"
 #include "machine/vm_impl.h"
 
 #define SBI_SUCCESS               0
@@ -309,7 +308,7 @@ static struct sbi_ret dbcn_ext(struct vm *vm, struct rv_cpu *cpu, uint64_t fid)
         return ok(len);
     }
     uint64_t n = 0;
-    for (int c; n < len && (c = uart16550_rx_pop(vm->uart)) >= 0; n++)
+    for (int c; n < len && (c = console_getchar(vm->console)) >= 0; n++)
         buf[n] = (uint8_t)c;
     return ok(n);
 }
@@ -329,7 +328,7 @@ static long legacy(struct vm *vm, struct rv_cpu *cpu, uint64_t eid)
         return 0;
     }
     case LEGACY_GETCHAR:
-        return uart16550_rx_pop(vm->uart);
+        return console_getchar(vm->console);
     case LEGACY_CLEAR_IPI:
         rv_cpu_set_irq(cpu, RV_IRQ_SSI, false);
         return 0;

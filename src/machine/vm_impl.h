@@ -118,5 +118,6 @@ void console_start(struct console *con);   /* raw terminal while running */
 void console_stop(struct console *con);
 void console_write(struct console *con, const void *buf, size_t len);
 void console_rx_space(struct console *con);  /* any thread: UART FIFO drained */
+int  console_getchar(struct console *con);   /* any thread: -1 if no input */
 
 #endif

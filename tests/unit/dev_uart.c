@@ -40,6 +40,13 @@ int main(void)
     CHECK_EQ(rd(u, 6), 0xb0);          /* MSR: DCD | DSR | CTS */
     CHECK(!s.irq);
 
+    /* Input waits on the host until the guest sets the UART up (so its
+     * FIFO reset cannot lose it); the first set-up write says "send". */
+    CHECK_EQ(uart16550_rx_push(u, (const uint8_t *)"x", 1), 0);
+    CHECK_EQ(s.rx_space, 0);
+    wr(u, 3, 0x03);
+    CHECK_EQ(s.rx_space, 1);
+
     /* Transmit. */
     wr(u, 0, 'h');
     wr(u, 0, 'i');
