@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dev/virtio_devices.h"
+#include "dev/virtio_net.h"
 #include "machine/boot.h"
 #include "machine/devargs.h"
 #include "machine/devices.h"
@@ -57,6 +58,9 @@ const struct vm_device_type vm_device_types[] = {
       "writethrough|none|directsync|unsafe][,serial=ID][,discard=on|off]",
       "virtio-blk disk image or host block device, locked for this VM (repeatable)",
       virtio_blk_create },
+    { "net", "net", "user|tap|switch[,KEY=VALUE...]",
+      "virtio-net: user-mode NAT (hostfwd=tcp::2222-:22), a host tap (ifname=), "
+      "or a switch shared by this host's VMs (name=)", virtio_net_create },
     { "rng", "rng", "", "virtio-rng: entropy from the host's getrandom()",
       virtio_rng_create },
     { NULL, NULL, NULL, NULL, NULL },

@@ -55,6 +55,12 @@ void net_backend_dispatch(struct net_backend *be, struct net_poll *p)
     be->ops->dispatch(be, p);
 }
 
+void net_backend_set_rx_offloads(struct net_backend *be, unsigned offloads)
+{
+    if (be->ops->set_rx_offloads)
+        be->ops->set_rx_offloads(be, offloads);
+}
+
 const struct net_stats *net_backend_stats(const struct net_backend *be)
 {
     return &be->stats;

@@ -17,6 +17,7 @@ struct net_backend_ops {
     bool (*can_send)(const struct net_backend *be);       /* NULL: always */
     void (*prepare)(struct net_backend *be, struct net_poll *p, int *timeout_ms);
     void (*dispatch)(struct net_backend *be, struct net_poll *p);
+    void (*set_rx_offloads)(struct net_backend *be, unsigned offloads);   /* may be NULL */
     void (*free)(struct net_backend *be);
 };
 

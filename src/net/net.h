@@ -152,6 +152,16 @@ bool net_backend_can_send(const struct net_backend *be);
 /* The frontend has room again: deliver kept frames, read sources again. */
 void net_backend_rx_resume(struct net_backend *be);
 
+/* Which offloaded frames the frontend takes (NET_OFFLOAD_*): a backend
+ * that can produce them (tap) asks its source for just these.  Frames
+ * with others still arrive from backends that cannot choose (the switch)
+ * and must be finished by the frontend. */
+#define NET_OFFLOAD_CSUM 1
+#define NET_OFFLOAD_TSO4 2
+#define NET_OFFLOAD_TSO6 4
+#define NET_OFFLOAD_ECN  8
+void net_backend_set_rx_offloads(struct net_backend *be, unsigned offloads);
+
 /* Event loop: before polling, add descriptors and lower *timeout_ms
  * (-1 = infinite); after polling, handle what happened. */
 void net_backend_prepare(struct net_backend *be, struct net_poll *p, int *timeout_ms);

@@ -239,7 +239,7 @@ static int join(struct net_switch *s, char *err, size_t errlen)
         char path[sizeof s->path + 32];
         if (strncmp(e->d_name, "port-", 5) != 0 || strlen(e->d_name) != 21)
             continue;
-        snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%.21s", s->dir, e->d_name);
         if (strcmp(path, s->path) != 0)
             connect_peer(s, path);
     }

@@ -111,6 +111,23 @@ static void tap_send(struct net_backend *be, const struct net_hdr *hdr,
     be->stats.tx_bytes += len;
 }
 
+static void tap_set_rx_offloads(struct net_backend *be, unsigned offloads)
+{
+    struct net_tap *t = (struct net_tap *)be;
+    if (!t->vnet_hdr)
+        return;
+    /* TSO needs checksum offload; ECN needs TSO (as virtio-net). */
+    unsigned f = 0;
+    if (offloads & NET_OFFLOAD_CSUM) {
+        f |= TUN_F_CSUM;
+        if (offloads & NET_OFFLOAD_TSO4) f |= TUN_F_TSO4;
+        if (offloads & NET_OFFLOAD_TSO6) f |= TUN_F_TSO6;
+        if ((offloads & NET_OFFLOAD_ECN) && (f & (TUN_F_TSO4 | TUN_F_TSO6))) f |= TUN_F_TSO_ECN;
+    }
+    if (ioctl(t->fd, TUNSETOFFLOAD, f) < 0)
+        fprintf(stderr, "vessel: net %s: cannot set offloads: %s\n", be->desc, strerror(errno));
+}
+
 static void tap_free(struct net_backend *be)
 {
     struct net_tap *t = (struct net_tap *)be;
@@ -124,6 +141,7 @@ static const struct net_backend_ops tap_ops = {
     .send = tap_send,
     .prepare = tap_prepare,
     .dispatch = tap_dispatch,
+    .set_rx_offloads = tap_set_rx_offloads,
     .free = tap_free,
 };
 
@@ -190,8 +208,8 @@ struct net_backend *net_tap_new(const struct net_options *opt, char *err, size_t
         if (ioctl(fd, TUNSETVNETLE, &le) < 0) {
             /* Only big-endian hosts need it; it fails on kernels without it. */
         }
-        unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-        if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0 || ioctl(fd, TUNSETOFFLOAD, offloads) < 0) {
+        /* Plain frames until the guest's driver says what it takes. */
+        if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0 || ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
             snprintf(err, errlen, "--net tap: cannot set up offloads on %s: %s", ifr.ifr_name,
                      strerror(errno));
             close(fd);
