@@ -213,7 +213,9 @@ struct virtq_elem {
 int virtq_pop(struct virtq *vq, struct virtq_elem *e, struct iovec *iov, unsigned max_iov);
 
 /* Give back the chain popped last (nothing popped since), e.g. when a
- * receive buffer turns out to be unneeded.  It will be popped again. */
+ * receive buffer turns out to be unneeded.  It will be popped again.
+ * Several chains may be given back, newest first (virtio-net gives back
+ * the mergeable buffers of a frame that found too few). */
 void virtq_unpop(struct virtq *vq, const struct virtq_elem *e);
 
 /* Return a chain to the driver: `written` bytes were written into its
