@@ -61,6 +61,9 @@ const struct vm_device_type vm_device_types[] = {
     { "net", "net", "user|tap|switch[,KEY=VALUE...]",
       "virtio-net: user-mode NAT (hostfwd=tcp::2222-:22), a host tap (ifname=), "
       "or a switch shared by this host's VMs (name=)", virtio_net_create },
+    { "share", "share", "HOSTDIR,tag=TAG[,readonly]",
+      "virtio-9p shared folder, confined to HOSTDIR (guest: mount -t 9p TAG DIR)",
+      virtio_9p_create },
     { "rng", "rng", "", "virtio-rng: entropy from the host's getrandom()",
       virtio_rng_create },
     { NULL, NULL, NULL, NULL, NULL },
