@@ -8,6 +8,11 @@
 
 int config_clean_path(char *path)
 {
+    return path_clean(path, false);
+}
+
+int path_clean(char *path, bool clamp)
+{
     /* Components are copied down in place; `out` never passes `in`. */
     char *in = path, *out = path;
     if (*in != '/')
@@ -22,10 +27,13 @@ int config_clean_path(char *path)
         if (len == 1 && in[0] == '.') {
             /* skip */
         } else if (len == 2 && in[0] == '.' && in[1] == '.') {
-            if (out == path)
-                return -1;              /* would climb above "/" */
-            while (out > path && *--out != '/')
-                ;
+            if (out == path) {
+                if (!clamp)
+                    return -1;          /* would climb above "/" */
+            } else {
+                while (out > path && *--out != '/')
+                    ;
+            }
         } else {
             *out++ = '/';
             memmove(out, in, len);

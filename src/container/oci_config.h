@@ -266,5 +266,8 @@ int config_validate(struct oci_config *cfg, struct ctr_err *err);
 /* Lexically clean an absolute path in place ("/a/./b//c/" -> "/a/b/c").
  * Returns -1 if ".." would climb above "/" (the path escapes its root). */
 int config_clean_path(char *path);
+/* The same; with `clamp`, ".." at "/" stays at "/" (host paths) and it
+ * never fails. */
+int path_clean(char *path, bool clamp);
 
 #endif
