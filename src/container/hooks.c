@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,4 +120,24 @@ void hooks_run_all_warn(const struct oci_hooks *hooks, const char *kind,
         if (run_one(&hooks->v[i], kind, i, state_json, &err) < 0)
             ctr_warn(log, "%s", err.msg);
     }
+}
+
+char *hooks_state_json(const char *id, const char *status, pid_t pid, const char *bundle,
+                       const struct oci_kv *ann, size_t n_ann)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ociVersion", json_object_new_string(VESSEL_OCI_VERSION));
+    json_object_object_add(o, "id", json_object_new_string(id));
+    json_object_object_add(o, "status", json_object_new_string(status));
+    json_object_object_add(o, "pid", json_object_new_int(pid));
+    json_object_object_add(o, "bundle", json_object_new_string(bundle));
+    if (n_ann) {
+        json_object *a = json_object_new_object();
+        for (size_t i = 0; i < n_ann; i++)
+            json_object_object_add(a, ann[i].key, json_object_new_string(ann[i].value));
+        json_object_object_add(o, "annotations", a);
+    }
+    char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return text;
 }

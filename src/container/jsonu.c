@@ -127,6 +127,7 @@ int ju_arr(json_object *obj, const char *key, const char *where, size_t max,
            json_object **out, size_t *n, struct ctr_err *err)
 {
     json_object *v = lookup(obj, key);
+    *n = 0;
     if (!v)
         return 0;
     if (json_object_get_type(v) != json_type_array)
@@ -156,8 +157,11 @@ int ju_strv(json_object *obj, const char *key, const char *where, size_t max,
     json_object *arr;
     size_t len;
     int r = ju_arr(obj, key, where, max, &arr, &len, err);
-    if (r <= 0)
+    if (r <= 0) {
+        if (r == 0 && !*out)
+            *n = 0;
         return r;
+    }
     char **v = calloc(len + 1, sizeof *v);
     if (!v)
         return ctr_fail(err, "%s.%s: out of memory", where, key);

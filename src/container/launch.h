@@ -26,10 +26,13 @@ struct ctr_launch {
     int ns_fds[NS_COUNT];               /* namespaces to join, -1 otherwise */
     int sync_fd;                        /* child's end of the sync socketpair */
     int exec_listen_fd;                 /* create: wait here for `start`; -1 otherwise */
+    int state_dirfd;                    /* the state directory (to drop exec.sock) */
     int console_fd;                     /* --console-socket connection, or -1 */
     bool pty_to_sync;                   /* send the pty master to the runtime instead */
     int seccomp_listener_fd;            /* connection to linux.seccomp.listenerPath, or -1 */
     int preserve_fds;                   /* fds 3 .. 3+n-1 stay open in the process */
+    pid_t host_pid;                     /* the process's pid as the runtime sees it */
+    char **extra_env;                   /* appended to process.env (LISTEN_FDS...) */
     struct seccomp_prog seccomp;
     bool has_seccomp;
 };

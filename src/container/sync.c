@@ -29,25 +29,52 @@ int sync_send(int fd, enum sync_type type, int32_t value, const char *text)
     }
 }
 
-int sync_recv(int fd, struct sync_msg *m)
+int sync_recv_fd(int fd, struct sync_msg *m, int *passed)
 {
+    if (passed)
+        *passed = -1;
     for (;;) {
-        ssize_t r = recv(fd, m, sizeof *m, 0);
+        struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
+        union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                              .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+        ssize_t r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             return -1;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                int got;
+                memcpy(&got, CMSG_DATA(c), sizeof got);
+                if (passed)
+                    *passed = got;
+                else
+                    close(got);
+            }
         if (r == 0)
             return 0;
-        if ((size_t)r < offsetof(struct sync_msg, text)) {
+        if ((size_t)r < offsetof(struct sync_msg, text) + 1) {
             errno = EPROTO;
             return -1;
         }
         m->text[sizeof m->text - 1] = '\0';
-        if ((size_t)r < sizeof *m)
-            ((char *)m)[r < (ssize_t)sizeof *m ? r : (ssize_t)sizeof *m - 1] = '\0';
         return 1;
     }
+}
+
+int sync_recv(int fd, struct sync_msg *m)
+{
+    return sync_recv_fd(fd, m, NULL);
+}
+
+int sync_send_fd(int sock, enum sync_type type, int32_t value, int fd)
+{
+    struct sync_msg m;
+    memset(&m, 0, offsetof(struct sync_msg, text) + 1);
+    m.type = type;
+    m.value = value;
+    return send_fd(sock, fd, &m, offsetof(struct sync_msg, text) + 1);
 }
 
 int sync_expect(int fd, enum sync_type want, struct sync_msg *m, struct ctr_err *err)

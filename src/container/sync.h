@@ -16,6 +16,8 @@ enum sync_type {
     SYNC_START,         /* runtime -> init (run): exec the process now */
     SYNC_ERROR,         /* either way: text is the error message */
     SYNC_PID,           /* helper -> runtime: value is the process pid */
+    SYNC_USERNS,        /* helper -> runtime: user namespace made, write the id maps */
+    SYNC_PTY,           /* init -> runtime: carries the pty master */
 };
 
 struct sync_msg {
@@ -27,6 +29,10 @@ struct sync_msg {
 int sync_send(int fd, enum sync_type type, int32_t value, const char *text);
 /* 1 = message, 0 = peer closed, -1 = error (errno). */
 int sync_recv(int fd, struct sync_msg *m);
+/* The same, also accepting a passed fd (*passed = -1 if none). */
+int sync_recv_fd(int fd, struct sync_msg *m, int *passed);
+/* A message carrying an fd. */
+int sync_send_fd(int sock, enum sync_type type, int32_t value, int fd);
 /* Wait for a message of `want`; SYNC_ERROR or EOF become an error. */
 int sync_expect(int fd, enum sync_type want, struct sync_msg *m, struct ctr_err *err);
 

@@ -1,0 +1,549 @@
+/* Container creation, runtime side (see spawn.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "container/hooks.h"
+#include "container/init.h"
+#include "container/jsonu.h"
+#include "container/names.h"
+#include "container/namespaces.h"
+#include "container/spawn.h"
+#include "container/sync.h"
+#include "container/util.h"
+
+/* The bundle's root directory, absolute; a relative root.path must stay
+ * inside the bundle, and the result must not be the host's "/". */
+static char *resolve_rootfs(const char *bundle, const char *root_path, struct ctr_err *err)
+{
+    char joined[PATH_MAX];
+    if (root_path[0] == '/') {
+        snprintf(joined, sizeof joined, "%s", root_path);
+    } else {
+        char rel[PATH_MAX];
+        snprintf(rel, sizeof rel, "/%s", root_path);
+        if (config_clean_path(rel) < 0) {
+            ctr_fail(err, "root.path \"%s\" escapes the bundle", root_path);
+            return NULL;
+        }
+        snprintf(joined, sizeof joined, "%s%s", bundle, rel);
+    }
+    char *real = realpath(joined, NULL);
+    if (!real) {
+        ctr_fail_errno(err, "root.path %s", joined);
+        return NULL;
+    }
+    struct stat st;
+    if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        ctr_fail(err, "root.path %s is not a directory", joined);
+        free(real);
+        return NULL;
+    }
+    if (!strcmp(real, "/")) {
+        ctr_fail(err, "root.path %s resolves to the host's root directory", joined);
+        free(real);
+        return NULL;
+    }
+    return real;
+}
+
+static int check_rootless_maps(const struct oci_linux *lx, struct ctr_err *err)
+{
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (lx->n_uid_maps != 1 || lx->uid_maps[0].host_id != uid || lx->uid_maps[0].size != 1)
+        return ctr_fail(err, "rootless containers can map only your own uid (%u) with a "
+                        "single uidMappings entry of size 1", uid);
+    if (lx->n_gid_maps != 1 || lx->gid_maps[0].host_id != gid || lx->gid_maps[0].size != 1)
+        return ctr_fail(err, "rootless containers can map only your own gid (%u) with a "
+                        "single gidMappings entry of size 1", gid);
+    return 0;
+}
+
+static int make_exec_socket(int dirfd, struct ctr_err *err)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return ctr_fail_errno(err, "socket");
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/exec.sock", dirfd);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 4) < 0) {
+        ctr_fail_errno(err, "create the start socket");
+        close(s);
+        return -1;
+    }
+    return s;
+}
+
+static int clone_flags(const struct oci_linux *lx)
+{
+    int flags = 0;
+    for (int i = 0; i < NS_COUNT; i++)
+        if (lx->ns[i].enabled && !lx->ns[i].path && i != NS_CGROUP && i != NS_TIME)
+            flags |= names_ns_clone_flag(i);
+    return flags;
+}
+
+static bool any_join(const int fds[NS_COUNT])
+{
+    for (int i = 0; i < NS_COUNT; i++)
+        if (fds[i] >= 0)
+            return true;
+    return false;
+}
+
+/* Joining namespaces: a helper process joins them, creates the new ones,
+ * then forks the init (pid and time namespaces apply to children only). */
+_Noreturn static void helper_main(struct ctr_launch *l, int flags)
+{
+    struct ctr_err err;
+    struct sync_msg m;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (ns_join(l->ns_fds, false, &err) < 0)
+        goto fail;
+    if (flags & CLONE_NEWUSER) {
+        if (unshare(CLONE_NEWUSER) < 0) {
+            ctr_fail_errno(&err, "create user namespace");
+            goto fail;
+        }
+        if (sync_send(l->sync_fd, SYNC_USERNS, 0, NULL) < 0 ||
+            sync_expect(l->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
+            goto fail;
+    }
+    if (unshare(flags & ~CLONE_NEWUSER) < 0) {
+        ctr_fail_errno(&err, "create namespaces");
+        goto fail;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        ctr_fail_errno(&err, "fork");
+        goto fail;
+    }
+    if (pid == 0)
+        init_main(l);
+    sync_send(l->sync_fd, SYNC_PID, pid, NULL);
+    _exit(0);
+fail:
+    sync_send(l->sync_fd, SYNC_ERROR, 0, err.msg);
+    _exit(1);
+}
+
+/* Start the init; returns its pid (as we see it) or -1. */
+static pid_t start_init(struct ctr_launch *l, int parent_fd, const struct oci_config *cfg,
+                        struct ctr_err *err)
+{
+    int flags = clone_flags(&cfg->lx);
+    if (!any_join(l->ns_fds)) {
+        pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+        if (pid < 0)
+            return ctr_fail_errno(err, "clone the container process");
+        if (pid == 0) {
+            close(parent_fd);
+            init_main(l);
+        }
+        if (l->userns_new && ns_write_idmaps(pid, &cfg->lx, l->rootless, err) < 0)
+            return -pid - 1;        /* created, but failed: caller kills it */
+        return pid;
+    }
+    pid_t helper = fork();
+    if (helper < 0)
+        return ctr_fail_errno(err, "fork");
+    if (helper == 0) {
+        close(parent_fd);
+        helper_main(l, flags);
+    }
+    pid_t pid = -1;
+    struct sync_msg m;
+    for (;;) {
+        int r = sync_recv(parent_fd, &m);
+        if (r <= 0) {
+            ctr_fail(err, "namespace helper exited unexpectedly");
+            break;
+        }
+        if (m.type == SYNC_ERROR) {
+            ctr_fail(err, "%s", m.text);
+            break;
+        }
+        if (m.type == SYNC_USERNS) {
+            if (ns_write_idmaps(helper, &cfg->lx, l->rootless, err) < 0)
+                break;
+            sync_send(parent_fd, SYNC_HOOKS_DONE, 0, NULL);
+        } else if (m.type == SYNC_PID) {
+            pid = m.value;
+            break;
+        }
+    }
+    while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return pid;
+}
+
+static int run_runtime_hooks(const struct oci_config *cfg, const struct ctr_state *st,
+                             struct ctr_err *err)
+{
+    char *json = hooks_state_json(st->id, "creating", st->pid, st->bundle, cfg->annotations,
+                                  cfg->n_annotations);
+    if (!json)
+        return ctr_fail(err, "out of memory");
+    int r = hooks_run(&cfg->hooks[HOOK_PRESTART], "prestart", json, err);
+    if (r == 0)
+        r = hooks_run(&cfg->hooks[HOOK_CREATE_RUNTIME], "createRuntime", json, err);
+    free(json);
+    return r;
+}
+
+static int setup_cgroups(struct ctr_cli *cli, const struct oci_config *cfg, const char *id,
+                         struct cg_set *set, struct ctr_err *err)
+{
+    struct cg_layout *lay = calloc(1, sizeof *lay);
+    if (!lay)
+        return ctr_fail(err, "out of memory");
+    int r = cg_discover(lay, err);
+    if (r == 0)
+        r = cg_plan(lay, cfg->lx.cgroups_path, id, cli->systemd_cgroup, set, err);
+    free(lay);
+    if (r < 0)
+        return -1;
+    const struct oci_resources *res = cfg->lx.has_resources ? &cfg->lx.resources : NULL;
+    if (set->mode == CG_NONE) {
+        if (res && (res->memory.limit.set || res->pids_limit.set || res->cpu.shares.set))
+            return ctr_fail(err, "no cgroup filesystem is mounted: cannot apply resources");
+        return 0;
+    }
+    if (cg_create(set, res, &cli->log, err) == 0)
+        return 0;
+    if (cli->rootless && (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS) &&
+        !res) {
+        ctr_debug(&cli->log, "rootless: running without cgroups (%s)", err->msg);
+        set->n = 0;
+        return 0;
+    }
+    return -1;
+}
+
+int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spawned *out,
+                    struct ctr_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->state_dirfd = out->sync_fd = out->pty_master = -1;
+    struct oci_config *cfg = &out->cfg;
+    struct ctr_state *st = &out->st;
+    char *text = NULL, *rootfs = NULL;
+    size_t text_len = 0;
+    int ns_fds[NS_COUNT];
+    for (int i = 0; i < NS_COUNT; i++)
+        ns_fds[i] = -1;
+    int console_fd = -1, listener_fd = -1, exec_fd = -1, sp[2] = { -1, -1 };
+    pid_t pid = 0;
+    bool dir_made = false, hooks_phase = false;
+
+    char *bundle = abs_path(o->bundle && *o->bundle ? o->bundle : ".");
+    if (!bundle)
+        return ctr_fail_errno(err, "bundle path");
+    char cfgpath[PATH_MAX];
+    snprintf(cfgpath, sizeof cfgpath, "%s/config.json", bundle);
+    if (config_load(cfgpath, cfg, &text, &text_len, &cli->log, err) < 0) {
+        free(bundle);
+        return -1;
+    }
+    const struct oci_linux *lx = &cfg->lx;
+    if (!cfg->has_process) {
+        ctr_fail(err, "config.json: process is required to create a container");
+        goto fail;
+    }
+    if (cfg->process.terminal && !o->console_socket && o->detach) {
+        ctr_fail(err, "cannot allocate tty if runc will detach without setting console socket");
+        goto fail;
+    }
+    if (!cfg->process.terminal && o->console_socket) {
+        ctr_fail(err, "cannot use console socket if runc will not detach or allocate tty");
+        goto fail;
+    }
+    bool userns_new = lx->ns[NS_USER].enabled && !lx->ns[NS_USER].path;
+    if (cli->rootless) {
+        if (!lx->ns[NS_USER].enabled) {
+            ctr_fail(err, "rootless containers need a user namespace (see `spec --rootless`)");
+            goto fail;
+        }
+        if (userns_new && check_rootless_maps(lx, err) < 0)
+            goto fail;
+    }
+    if (!(rootfs = resolve_rootfs(bundle, cfg->root_path, err)))
+        goto fail;
+    if (ns_open_paths(lx, ns_fds, err) < 0)
+        goto fail;
+    if (o->console_socket && (console_fd = unix_connect(o->console_socket, err)) < 0)
+        goto fail;
+    if (lx->seccomp && lx->seccomp->uses_notify &&
+        (listener_fd = unix_connect(lx->seccomp->listener_path, err)) < 0)
+        goto fail;
+
+    /* From here on the host changes: undo everything on failure. */
+    if ((out->state_dirfd = state_dir_create(cli->root, o->id, err)) < 0)
+        goto fail;
+    dir_made = true;
+    st->id = strdup(o->id);
+    st->bundle = bundle;
+    bundle = NULL;
+    st->rootfs = strdup(rootfs);
+    st->creating = true;
+    st->rootless = cli->rootless;
+    st->systemd = cli->systemd_cgroup;
+    st->has_poststart = cfg->hooks[HOOK_POSTSTART].n > 0;
+    st->has_poststop = cfg->hooks[HOOK_POSTSTOP].n > 0;
+    st->own_pidns = lx->ns[NS_PID].enabled && !lx->ns[NS_PID].path;
+    state_now_rfc3339(st->created, sizeof st->created);
+    if (cfg->n_annotations) {
+        st->annotations = calloc(cfg->n_annotations, sizeof *st->annotations);
+        for (size_t i = 0; st->annotations && i < cfg->n_annotations; i++) {
+            st->annotations[i].key = strdup(cfg->annotations[i].key);
+            st->annotations[i].value = strdup(cfg->annotations[i].value);
+            st->n_annotations++;
+        }
+    }
+    if (!st->id || !st->rootfs) {
+        ctr_fail(err, "out of memory");
+        goto fail;
+    }
+    if (state_write_file(out->state_dirfd, "config.json", text, text_len, err) < 0 ||
+        state_save(out->state_dirfd, st, err) < 0)
+        goto fail;
+    if (setup_cgroups(cli, cfg, o->id, &st->cgroup, err) < 0)
+        goto fail;
+    if (st->cgroup.n && state_save(out->state_dirfd, st, err) < 0)
+        goto fail;
+    if (o->for_create && (exec_fd = make_exec_socket(out->state_dirfd, err)) < 0)
+        goto fail;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+        ctr_fail_errno(err, "socketpair");
+        goto fail;
+    }
+
+    /* LISTEN_FDS (socket activation) pass through like --preserve-fds. */
+    long listen_fds = 0;
+    const char *lf = getenv("LISTEN_FDS");
+    char env_fds[32], env_pid[] = "LISTEN_PID=1";
+    char *extra_env[3] = { NULL, NULL, NULL };
+    if (lf && (listen_fds = strtol(lf, NULL, 10)) > 0 && listen_fds < 4096) {
+        snprintf(env_fds, sizeof env_fds, "LISTEN_FDS=%ld", listen_fds);
+        extra_env[0] = env_fds;
+        extra_env[1] = env_pid;
+    } else {
+        listen_fds = 0;
+    }
+    struct ctr_launch l = {
+        .cfg = cfg, .proc = &cfg->process, .id = o->id, .bundle = st->bundle,
+        .rootfs = rootfs, .cgroup = &st->cgroup, .log = &cli->log,
+        .userns_new = userns_new, .in_userns = lx->ns[NS_USER].enabled, .rootless = cli->rootless,
+        .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+        .sync_fd = sp[1], .exec_listen_fd = exec_fd, .state_dirfd = out->state_dirfd,
+        .console_fd = console_fd, .pty_to_sync = cfg->process.terminal && console_fd < 0,
+        .seccomp_listener_fd = listener_fd, .preserve_fds = (int)(o->preserve_fds + listen_fds),
+        .extra_env = extra_env[0] ? extra_env : NULL,
+    };
+    memcpy(l.ns_fds, ns_fds, sizeof ns_fds);
+    pid_t started = start_init(&l, sp[0], cfg, err);
+    if (started < 0) {
+        pid = started < -1 ? -started - 1 : 0;      /* kill it if it exists */
+        goto fail;
+    }
+    pid = started;
+    st->pid = pid;
+    if (proc_start_time(pid, &st->pid_start, NULL) < 0) {
+        ctr_fail(err, "container process exited during setup");
+        goto fail;
+    }
+    close(sp[1]);
+    sp[1] = -1;
+    if (state_save(out->state_dirfd, st, err) < 0)
+        goto fail;
+    if (st->cgroup.n && cg_attach(&st->cgroup, pid, err) < 0)
+        goto fail;
+    if (sync_send(sp[0], SYNC_GO, 0, NULL) < 0) {
+        ctr_fail_errno(err, "sync with container process");
+        goto fail;
+    }
+    for (;;) {
+        struct sync_msg m;
+        int passed = -1;
+        int r = sync_recv_fd(sp[0], &m, &passed);
+        if (r <= 0) {
+            ctr_fail(err, "container process exited during setup");
+            goto fail;
+        }
+        if (m.type == SYNC_ERROR) {
+            ctr_fail(err, "%s", m.text);
+            goto fail;
+        }
+        if (m.type == SYNC_PTY) {
+            out->pty_master = passed;
+            continue;
+        }
+        if (passed >= 0)
+            close(passed);
+        if (m.type == SYNC_HOOKS) {
+            hooks_phase = true;
+            if (run_runtime_hooks(cfg, st, err) < 0)
+                goto fail;
+            sync_send(sp[0], SYNC_HOOKS_DONE, 0, NULL);
+            continue;
+        }
+        if (m.type == SYNC_READY)
+            break;
+    }
+    if (o->pid_file && write_pid_file(o->pid_file, pid) < 0) {
+        ctr_fail_errno(err, "write pid file %s", o->pid_file);
+        goto fail;
+    }
+    st->creating = false;
+    if (state_save(out->state_dirfd, st, err) < 0)
+        goto fail;
+    if (o->for_create) {
+        close(sp[0]);
+        sp[0] = -1;
+    }
+    out->sync_fd = sp[0];
+    ns_close_all(ns_fds);
+    if (console_fd >= 0)
+        close(console_fd);
+    if (listener_fd >= 0)
+        close(listener_fd);
+    if (exec_fd >= 0)
+        close(exec_fd);
+    free(text);
+    free(rootfs);
+    return 0;
+
+fail:
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    struct ctr_err ignored;
+    if (dir_made) {
+        cg_destroy(&st->cgroup, &ignored);
+        state_dir_remove(cli->root, o->id, &ignored);
+    }
+    if (hooks_phase && cfg->hooks[HOOK_POSTSTOP].n) {
+        char *json = hooks_state_json(o->id, "stopped", 0, st->bundle ? st->bundle : "",
+                                      cfg->annotations, cfg->n_annotations);
+        if (json)
+            hooks_run_all_warn(&cfg->hooks[HOOK_POSTSTOP], "poststop", json, &cli->log);
+        free(json);
+    }
+    ns_close_all(ns_fds);
+    for (int i = 0; i < 2; i++)
+        if (sp[i] >= 0)
+            close(sp[i]);
+    if (console_fd >= 0)
+        close(console_fd);
+    if (listener_fd >= 0)
+        close(listener_fd);
+    if (exec_fd >= 0)
+        close(exec_fd);
+    if (out->pty_master >= 0)
+        close(out->pty_master);
+    out->pty_master = -1;
+    free(text);
+    free(rootfs);
+    free(bundle);
+    spawned_free(out);
+    return -1;
+}
+
+void spawned_free(struct spawned *s)
+{
+    config_free(&s->cfg);
+    state_free(&s->st);
+    if (s->state_dirfd >= 0)
+        close(s->state_dirfd);
+    if (s->sync_fd >= 0)
+        close(s->sync_fd);
+    if (s->pty_master >= 0)
+        close(s->pty_master);
+    s->state_dirfd = s->sync_fd = s->pty_master = -1;
+}
+
+int ctr_load_hooks(int dirfd, struct oci_hooks hooks[HOOK_COUNT], struct ctr_err *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d/config.json", dirfd);
+    json_object *o = ju_parse_file(path, CONFIG_MAX_SIZE, err);
+    if (!o)
+        return -1;
+    json_object *h;
+    int r = ju_obj(o, "hooks", "", &h, err);
+    if (r > 0)
+        r = config_parse_hooks(h, hooks, err);
+    json_object_put(o);
+    return r < 0 ? -1 : 0;
+}
+
+/* Wait (briefly) for a process that is not our child to disappear. */
+static void wait_gone(pid_t pid, unsigned long long start)
+{
+    struct timespec ts = { 0, 1000000 };
+    for (int i = 0; i < 2000 && proc_alive(pid, start); i++) {
+        waitpid(pid, NULL, WNOHANG);
+        nanosleep(&ts, NULL);
+    }
+}
+
+int ctr_destroy(struct ctr_cli *cli, int dirfd, struct ctr_state *st, struct ctr_err *err)
+{
+    /* Freeze so nothing forks while we kill; then kill everything. */
+    bool frozen = st->cgroup.n && cg_freeze(&st->cgroup, true, err) == 0;
+    if (proc_alive(st->pid, st->pid_start))
+        kill(st->pid, SIGKILL);
+    if (st->cgroup.n)
+        cg_signal_all(&st->cgroup, SIGKILL, err);
+    if (frozen)
+        cg_freeze(&st->cgroup, false, err);
+    wait_gone(st->pid, st->pid_start);
+    /* Without a pid namespace, stragglers can outlive init. */
+    for (int i = 0; i < 100 && st->cgroup.n; i++) {
+        pid_t *pids;
+        size_t n;
+        if (cg_pids(&st->cgroup, &pids, &n, err) < 0 || n == 0) {
+            free(n ? pids : NULL);
+            break;
+        }
+        for (size_t k = 0; k < n; k++)
+            kill(pids[k], SIGKILL);
+        free(pids);
+        usleep(2000);
+    }
+    int ret = 0;
+    if (st->cgroup.n && cg_destroy(&st->cgroup, err) < 0)
+        ret = -1;
+    struct oci_hooks hooks[HOOK_COUNT];
+    memset(hooks, 0, sizeof hooks);
+    if (st->has_poststop && ctr_load_hooks(dirfd, hooks, err) < 0)
+        ctr_warn(&cli->log, "poststop hooks not run: %s", err->msg);
+    struct ctr_err e2;
+    if (state_dir_remove(cli->root, st->id, &e2) < 0 && ret == 0) {
+        *err = e2;
+        ret = -1;
+    }
+    if (hooks[HOOK_POSTSTOP].n) {
+        char *json = hooks_state_json(st->id, "stopped", 0, st->bundle ? st->bundle : "",
+                                      st->annotations, st->n_annotations);
+        if (json)
+            hooks_run_all_warn(&hooks[HOOK_POSTSTOP], "poststop", json, &cli->log);
+        free(json);
+    }
+    config_free_hooks(hooks);
+    return ret;
+}
