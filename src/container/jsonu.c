@@ -219,13 +219,15 @@ char *ju_read_file(const char *path, size_t max_size, size_t *len, struct ctr_er
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
             errno = EISDIR;
         ctr_fail_errno(err, "read %s", path);
         close(fd);
         return NULL;
     }
+    if (!S_ISREG(st.st_mode))
+        st.st_size = 4096;          /* a pipe: grow as needed */
     if ((uint64_t)st.st_size > max_size) {
         ctr_fail(err, "%s: file too large (%lld bytes, limit %zu)", path,
                  (long long)st.st_size, max_size);
