@@ -89,6 +89,7 @@ static void find_own(const char *self_cgroup, const struct cg_hier *h, const cha
             buf[len] = '\0';
             char *c1 = strchr(buf, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
             if (c1 && c2) {
+                *c1 = '\0';
                 *c2 = '\0';
                 const char *ctrls = c1 + 1, *path = c2 + 1;
                 bool match;
@@ -166,10 +167,10 @@ int cg_discover_text(struct cg_layout *lay, const char *mountinfo, const char *s
             }
             if (!*opts)
                 goto next;
-            if (named_only) {
-                char tmp[128];
-                snprintf(tmp, sizeof tmp, "none,%s", opts);
-                snprintf(opts, sizeof opts, "%s", tmp);
+            size_t ol = strlen(opts);
+            if (named_only && ol + 6 <= sizeof opts) {
+                memmove(opts + 5, opts, ol + 1);
+                memcpy(opts, "none,", 5);
             }
         }
         /* One entry per hierarchy: the first mount of it wins. */

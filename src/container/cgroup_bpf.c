@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -100,8 +101,8 @@ static int build(struct prog *p, const struct oci_devrule *rules, size_t n)
         emit(p, INSN(BPF_ALU64 | BPF_AND | BPF_K, 3, 0, 0, 0xffff)) < 0 ||
         emit(p, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0)) < 0 ||
         emit(p, INSN(BPF_ALU64 | BPF_RSH | BPF_K, 4, 0, 0, 16)) < 0 ||
-        emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 0, 4)) < 0 ||
-        emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, 6, 1, 0, 8)) < 0)
+        emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 4, 0)) < 0 ||
+        emit(p, INSN(BPF_LDX | BPF_W | BPF_MEM, 6, 1, 8, 0)) < 0)
         return -1;
     /* Defaults were appended after the user's rules: check them first. */
     for (size_t i = cg_n_default_devrules; i-- > 0;)
@@ -156,6 +157,14 @@ int cg_bpf_devices(const char *dir, const struct oci_devrule *rules, size_t n,
     a.insn_cnt = (uint32_t)p.n;
     a.license = (uint64_t)(uintptr_t)license;
     int progfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+    if (progfd < 0 && getenv("VESSEL_BPF_DEBUG")) {
+        static char log[65536];
+        a.log_buf = (uint64_t)(uintptr_t)log;
+        a.log_size = sizeof log;
+        a.log_level = 1;
+        sys_bpf(BPF_PROG_LOAD, &a);
+        fprintf(stderr, "%s\n", log);
+    }
     free(p.v);
     if (progfd < 0) {
         ctr_fail_errno(err, "cgroup v2: loading the eBPF device filter failed "

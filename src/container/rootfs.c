@@ -302,7 +302,7 @@ static int mount_cgroup(int rootfd, const struct ctr_launch *l, const struct oci
         }
         /* "cpu,cpuacct" is also reachable as "cpu" and "cpuacct". */
         if (strchr(base, ',')) {
-            char names[128], *save;
+            char names[CG_PATH_MAX], *save;
             snprintf(names, sizeof names, "%s", base);
             int dfd = safe_open(rootfd, m->destination, O_PATH | O_DIRECTORY, err);
             for (char *t = strtok_r(names, ",", &save); dfd >= 0 && t; t = strtok_r(NULL, ",", &save))
