@@ -324,6 +324,18 @@ def test_linux_bench_cpu(c):
         value = got.get(name)
         expect(value is not None and int(value, 16) == int(want, 16),
                f"BENCH {name}: {value} != {want}", out)
+    # ... and the same as QEMU prints, measured now.
+    if shutil.which("qemu-system-riscv64"):
+        image, initrd = c.need_guest()
+        q = subprocess.run(["qemu-system-riscv64", "-M", "virt", "-smp", "1", "-m", "256M",
+                            "-nographic", "-bios", "default", "-kernel", image, "-initrd",
+                            initrd, "-append", "console=ttyS0 bench=cpu"],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+        qgot = parse_bench(q.stdout.decode("utf-8", "replace"))
+        expect(set(qgot) >= set(BENCH_REF), f"QEMU printed no BENCH lines: {qgot}", out)
+        for name in BENCH_REF:
+            expect(int(got[name], 16) == int(qgot[name], 16),
+                   f"BENCH {name}: vessel {got[name]} != qemu {qgot[name]}", out)
 
 
 def test_opensbi_fw_dynamic(c):
