@@ -50,8 +50,11 @@ $(BUILD)/vessel: $(CLI_OBJS) $(BUILD)/libvessel.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvessel.a $(LDLIBS)
 
 # vessel-runc is the same program; it looks at argv[0] and behaves like runc.
+# (mk/container.mk may build it as a leaner program of its own instead.)
+ifndef VESSEL_RUNC_OWN_RULE
 $(BUILD)/vessel-runc: $(BUILD)/vessel
 	ln -sf vessel $@
+endif
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvessel.a
 	@mkdir -p $(dir $@)
@@ -73,7 +76,8 @@ PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/vessel $(DESTDIR)$(PREFIX)/bin/vessel
-	ln -sf vessel $(DESTDIR)$(PREFIX)/bin/vessel-runc
+	rm -f $(DESTDIR)$(PREFIX)/bin/vessel-runc
+	cp -P $(BUILD)/vessel-runc $(DESTDIR)$(PREFIX)/bin/vessel-runc
 
 clean:
 	rm -rf build build-asan

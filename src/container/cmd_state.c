@@ -1,7 +1,6 @@
 /* `state` and `list`. */
 #include <dirent.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,28 @@ int ctr_cmd_state(struct ctr_cli *cli, int argc, char **argv)
     state_free(&st);
     close(dirfd);
     return 0;
+}
+
+/* User name of uid from /etc/passwd (no NSS: the runtime may be static). */
+static void user_name(uid_t uid, char *out, size_t size)
+{
+    snprintf(out, size, "#%u", (unsigned)uid);
+    FILE *f = fopen("/etc/passwd", "re");
+    if (!f)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 && (uid_t)strtoul(c2 + 1, NULL, 10) == uid) {
+            size_t n = (size_t)(c1 - line);
+            if (n >= size)
+                n = size - 1;
+            memcpy(out, line, n);
+            out[n] = '\0';
+            break;
+        }
+    }
+    fclose(f);
 }
 
 struct row { char *id, *status, *bundle, *created, *owner; int pid; };
@@ -79,10 +100,12 @@ int ctr_cmd_list(struct ctr_cli *cli, int argc, char **argv)
                 rows = nr;
             }
             struct stat sb;
-            struct passwd *pw = fstat(dirfd, &sb) == 0 ? getpwuid(sb.st_uid) : NULL;
+            char owner[256] = "";
+            if (fstat(dirfd, &sb) == 0)
+                user_name(sb.st_uid, owner, sizeof owner);
             rows[n++] = (struct row){ strdup(st.id), strdup(state_status_name(s)),
                                       strdup(st.bundle ? st.bundle : ""), strdup(st.created),
-                                      strdup(pw ? pw->pw_name : "#"),
+                                      strdup(owner),
                                       s == ST_STOPPED ? 0 : st.pid };
         }
         state_free(&st);
