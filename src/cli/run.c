@@ -80,7 +80,9 @@ static void usage(FILE *f)
     fprintf(f, usage_text, VM_MAX_CPUS);
     for (const struct vm_device_type *t = vm_device_types; t->type; t++) {
         char head[128];
-        if (t->shorthand)
+        if (t->shorthand && !t->usage[0])
+            snprintf(head, sizeof head, "--device %s  (or --%s)", t->type, t->shorthand);
+        else if (t->shorthand)
             snprintf(head, sizeof head, "--device %s,%s  (or --%s %s)", t->type, t->usage,
                      t->shorthand, t->usage);
         else
@@ -271,7 +273,9 @@ int cmd_run(int argc, char **argv)
     for (unsigned i = 0; vm_device_types[i].type && nopt < NCORE + MAX_TYPES; i++)
         if (vm_device_types[i].shorthand)
             longopts[nopt++] = (struct option){ vm_device_types[i].shorthand,
-                                                required_argument, NULL,
+                                                /* usage "": a flag (--rng) */
+                                                vm_device_types[i].usage[0] ?
+                                                required_argument : no_argument, NULL,
                                                 OPT_SHORTHAND_BASE + (int)i };
     longopts[nopt] = (struct option){ 0 };
 
@@ -325,7 +329,8 @@ int cmd_run(int argc, char **argv)
             return bad_usage("unknown option or missing value: '%s'", argv[optind - 1]);
         default:
             if (c >= OPT_SHORTHAND_BASE) {
-                if (add_device(&cfg, vm_device_types[c - OPT_SHORTHAND_BASE].type, optarg) < 0)
+                if (add_device(&cfg, vm_device_types[c - OPT_SHORTHAND_BASE].type,
+                               optarg ? optarg : "") < 0)
                     return EXIT_USAGE;
                 break;
             }
