@@ -15,7 +15,9 @@ struct vm;
 int virtio_blk_create(struct vm *vm, const char *args, char *err, size_t errlen);
 /* --share HOSTDIR,tag=TAG[,readonly] */
 int virtio_9p_create(struct vm *vm, const char *args, char *err, size_t errlen);
-/* --console-port name=NAME,socket=PATH | path=FILE */
+/* --device console: a virtio-console whose port 0 (hvc0) writes to the VM console */
+int virtio_console_create(struct vm *vm, const char *args, char *err, size_t errlen);
+/* --console-port name=NAME,socket=PATH | path=FILE: a named port of that console */
 int virtio_console_port_create(struct vm *vm, const char *args, char *err, size_t errlen);
 /* --rng */
 int virtio_rng_create(struct vm *vm, const char *args, char *err, size_t errlen);

@@ -64,6 +64,12 @@ const struct vm_device_type vm_device_types[] = {
     { "share", "share", "HOSTDIR,tag=TAG[,readonly]",
       "virtio-9p shared folder, confined to HOSTDIR (guest: mount -t 9p TAG DIR)",
       virtio_9p_create },
+    { "console", NULL, "",
+      "virtio-console: hvc0 prints on the VM console (--console-port adds named ports)",
+      virtio_console_create },
+    { "console-port", "console-port", "name=NAME,socket=PATH|path=FILE",
+      "virtio-console named port: a UNIX socket Vessel listens on, or a file the guest "
+      "writes to (repeatable)", virtio_console_port_create },
     { "rng", "rng", "", "virtio-rng: entropy from the host's getrandom()",
       virtio_rng_create },
     { NULL, NULL, NULL, NULL, NULL },

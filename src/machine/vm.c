@@ -179,6 +179,28 @@ void vm_set_irq(struct vm *vm, unsigned irq, bool level)
     plic_set_irq(vm->plic, irq, level);
 }
 
+/* ---- state shared by the instances of a device kind ---- */
+
+void *vm_shared_state(struct vm *vm, const char *kind)
+{
+    for (unsigned i = 0; i < VM_MAX_SHARED_STATE && vm->shared[i].kind; i++)
+        if (strcmp(vm->shared[i].kind, kind) == 0)
+            return vm->shared[i].state;
+    return NULL;
+}
+
+int vm_set_shared_state(struct vm *vm, const char *kind, void *state)
+{
+    for (unsigned i = 0; i < VM_MAX_SHARED_STATE; i++) {
+        if (!vm->shared[i].kind || strcmp(vm->shared[i].kind, kind) == 0) {
+            vm->shared[i].kind = kind;
+            vm->shared[i].state = state;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* ---- small accessors ---- */
 
 unsigned vm_ncpus(const struct vm *vm) { return vm->ncpus; }

@@ -125,6 +125,14 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
  * Slots nobody claims read as "no device" (DeviceID 0), as on QEMU. */
 int vm_virtio_slot_alloc(struct vm *vm, uint64_t *base, unsigned *irq);
 
+/* State the instances of one device kind share within this VM (every
+ * --console-port adds a port to one virtio-console).  `kind` is a string
+ * constant of that device; NULL until set.  Set returns -1 when the table
+ * (VM_MAX_SHARED_STATE kinds) is full.  While devices are created only. */
+#define VM_MAX_SHARED_STATE 8
+void *vm_shared_state(struct vm *vm, const char *kind);
+int   vm_set_shared_state(struct vm *vm, const char *kind, void *state);
+
 unsigned vm_ncpus(const struct vm *vm);
 uint64_t vm_ram_size(const struct vm *vm);
 

@@ -56,6 +56,7 @@ struct vm {
     struct htif *htif;
     uint64_t htif_tohost, htif_fromhost;     /* guest-physical, 0 = none */
     uint8_t virtio_used;                     /* bitmap of claimed slots */
+    struct { const char *kind; void *state; } shared[VM_MAX_SHARED_STATE];
     uint8_t *mrom;                           /* reset vector + fw_dynamic_info */
 
     /* clock: mtime = (host_ns - clock_base_ns) / 100 + clock_offset */
