@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""OCI runtime conformance suite (issue 8).
+
+Runs every test against Vessel (build/vessel-runc), runc and crun (through
+crun-legacy) in the same run, or against RUNTIME=PATH alone, and prints a
+table test x runtime, then the `N passed, N failed` line for Vessel.
+OCI_STRICT=1 makes the run fail when Vessel fails a test runc or crun
+passes.  See docs/oci-conformance.md.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import suite  # noqa: E402
+import cases_lifecycle  # noqa: E402,F401
+
+if __name__ == "__main__":
+    sys.exit(suite.main("OCI conformance", sys.argv[1:]))
