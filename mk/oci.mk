@@ -8,9 +8,10 @@
 #   make bench-container       latency and peak RSS against crun and runc
 #
 # RUNTIME=PATH runs the suite against that runtime alone; OCI_JOBS=N sets how
-# many containers run at once (default 3).
+# many containers run at once (default 4).
 
 OCI_CHECKER     := $(BUILD)/oci/checker
+OCI_RUSAGE      := $(BUILD)/oci/container-rusage
 # crun must run through crun-legacy on hybrid-cgroup hosts; use the shared
 # copy when the checkout sits next to it, else the suite's own equivalent.
 CRUN_LEGACY     ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/crun-legacy \
@@ -20,7 +21,7 @@ OCI_ENV          = OCI_CHECKER=$(abspath $(OCI_CHECKER)) \
                    VESSEL_RUNC=$(abspath $(BUILD)/vessel-runc) \
                    CRUN_LEGACY=$(CRUN_LEGACY)
 
-ALL_TARGETS   += $(OCI_CHECKER)
+ALL_TARGETS   += $(OCI_CHECKER) $(OCI_RUSAGE)
 CHECK_TARGETS += check-oci
 BENCH_TARGETS += bench-container
 
@@ -28,14 +29,20 @@ $(OCI_CHECKER): tests/oci/checker.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
 
+$(OCI_RUSAGE): bench/container-rusage.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
+
 .PHONY: check-oci check-oci-conformance check-oci-functional bench-container
 check-oci: check-oci-conformance check-oci-functional
 
 check-oci-conformance: $(OCI_CHECKER) $(BUILD)/vessel-runc
+	@$(OCI_PYTHON) tests/oci/conformance.py --spec-map | cmp -s - tests/oci/SPEC-MAP.md || \
+	  { echo "tests/oci/SPEC-MAP.md is stale: run python3 tests/oci/conformance.py --spec-map > tests/oci/SPEC-MAP.md"; exit 1; }
 	$(OCI_ENV) $(OCI_PYTHON) tests/oci/conformance.py
 
 check-oci-functional: $(OCI_CHECKER) $(BUILD)/vessel-runc
 	$(OCI_ENV) $(OCI_PYTHON) tests/oci/functional.py
 
-bench-container: $(OCI_CHECKER) $(BUILD)/vessel-runc
-	$(OCI_ENV) bench/container.sh
+bench-container: $(OCI_CHECKER) $(OCI_RUSAGE) $(BUILD)/vessel-runc
+	$(OCI_ENV) OCI_RUSAGE=$(abspath $(OCI_RUSAGE)) bench/container.sh

@@ -65,6 +65,15 @@ def marker_setup(ctx):
     return out, setup
 
 
+@register("basic.run", [(RT + "#runtimeLifecycle", "The runtime MUST run the user-specified program, as specified by process.")],
+          note="The smoke test: create, start, wait, delete of the template bundle.  Negative tests count only for runtimes that pass it.")
+def _(ctx):
+    r = ctx.container().run()
+    r.want("pid", 1)
+    r.want("uid", 0)
+    r.want("arg1", "info")
+
+
 # --- state -----------------------------------------------------------------
 
 @register("state.ociVersion", [S_STATE, (RT + "#runtimeState", "ociVersion (string, REQUIRED) is version of the Open Container Initiative Runtime Specification with which the state complies."), (CFG + "#configSpecificationVersion", "ociVersion (string, REQUIRED) MUST be in SemVer v2.0.0 format")])
@@ -158,14 +167,14 @@ def _(ctx):
             die("annotations %r is not a map of strings" % (ann,))
 
 
-@register("state.error.no_id", [(RT + "#runtimeQueryState", "This operation MUST generate an error if it is not provided the ID of a container.")])
+@register("state.error.no_id", [(RT + "#runtimeQueryState", "This operation MUST generate an error if it is not provided the ID of a container.")], negative=True)
 def _(ctx):
     c = ctx.rt.call("state")
     if c.rc == 0:
         die("`state` without an ID succeeded")
 
 
-@register("state.error.nonexistent", [(RT + "#runtimeQueryState", "Attempting to query a container that does not exist MUST generate an error.")])
+@register("state.error.nonexistent", [(RT + "#runtimeQueryState", "Attempting to query a container that does not exist MUST generate an error.")], negative=True)
 def _(ctx):
     c = ctx.rt.call("state", "oci-no-such-container-%d" % os.getpid())
     if c.rc == 0:
@@ -175,7 +184,7 @@ def _(ctx):
 # --- create ----------------------------------------------------------------
 
 @register("create.error.no_config", [(RT + "#runtimeCreate", "This operation MUST generate an error if it is not provided a path to the bundle and the container ID to associate with the container.")],
-          note="runc's CLI defaults the bundle to the working directory, so this runs `create ID` in an empty directory.")
+          note="runc's CLI defaults the bundle to the working directory, so this runs `create ID` in an empty directory.", negative=True)
 def _(ctx):
     empty = ctx.path("empty")
     os.makedirs(empty, exist_ok=True)
@@ -188,7 +197,7 @@ def _(ctx):
         die("a container exists after the failed create")
 
 
-@register("create.error.no_id", [(RT + "#runtimeCreate", "This operation MUST generate an error if it is not provided a path to the bundle and the container ID to associate with the container.")])
+@register("create.error.no_id", [(RT + "#runtimeCreate", "This operation MUST generate an error if it is not provided a path to the bundle and the container ID to associate with the container.")], negative=True)
 def _(ctx):
     c = ctx.container()
     c.write()
@@ -197,7 +206,7 @@ def _(ctx):
         die("create without an ID succeeded")
 
 
-@register("create.error.bundle_missing", [(RT + "#runtimeCreate", "This operation MUST generate an error if it is not provided a path to the bundle and the container ID to associate with the container.")])
+@register("create.error.bundle_missing", [(RT + "#runtimeCreate", "This operation MUST generate an error if it is not provided a path to the bundle and the container ID to associate with the container.")], negative=True)
 def _(ctx):
     cid = "oci-nobundle-%s-%d" % (ctx.rt.name, os.getpid())
     c = ctx.rt.call("create", "--bundle", ctx.path("does-not-exist"), cid)
@@ -208,7 +217,7 @@ def _(ctx):
         die("a container exists after the failed create")
 
 
-@register("create.error.duplicate_id", [(RT + "#runtimeState", "This MUST be unique across all containers on this host."), (RT + "#runtimeCreate", "If the ID provided is not unique across all containers within the scope of the runtime, or is not valid in any other way, the implementation MUST generate an error and a new container MUST NOT be created.")])
+@register("create.error.duplicate_id", [(RT + "#runtimeState", "This MUST be unique across all containers on this host."), (RT + "#runtimeCreate", "If the ID provided is not unique across all containers within the scope of the runtime, or is not valid in any other way, the implementation MUST generate an error and a new container MUST NOT be created.")], negative=True)
 def _(ctx):
     c = created(ctx)
     pid = c.pid
@@ -224,7 +233,7 @@ def _(ctx):
 
 
 @register("create.error.invalid_id", [(RT + "#runtimeCreate", "If the ID provided is not unique across all containers within the scope of the runtime, or is not valid in any other way, the implementation MUST generate an error and a new container MUST NOT be created.")],
-          note="An ID with '/' or '..' would name a path outside the state directory; runc and crun reject it.")
+          note="An ID with '/' or '..' would name a path outside the state directory; runc and crun reject it.", negative=True)
 def _(ctx):
     c = ctx.container()
     c.write()
@@ -301,7 +310,7 @@ def _(ctx):
         die("the process did not run with the config as of create: %s" % tail(c.stdout()))
 
 
-@register("create.error.leaves_nothing", [(RT + "#runtimeErrors", "Unless otherwise stated, generating an error MUST leave the state of the environment as if the operation were never attempted - modulo any possible trivial ancillary changes such as logging."), (RT + "#runtimeCreate", "If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created.")])
+@register("create.error.leaves_nothing", [(RT + "#runtimeErrors", "Unless otherwise stated, generating an error MUST leave the state of the environment as if the operation were never attempted - modulo any possible trivial ancillary changes such as logging."), (RT + "#runtimeCreate", "If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created.")], negative=True)
 def _(ctx):
     c = ctx.container()
     c.resources({"pids": {"limit": 10}})
@@ -341,13 +350,13 @@ def _(ctx):
         die("the program did not run after start")
 
 
-@register("start.error.no_id", [(RT + "#runtimeStart", "This operation MUST generate an error if it is not provided the container ID.")])
+@register("start.error.no_id", [(RT + "#runtimeStart", "This operation MUST generate an error if it is not provided the container ID.")], negative=True)
 def _(ctx):
     if ctx.rt.call("start").rc == 0:
         die("`start` without an ID succeeded")
 
 
-@register("start.error.nonexistent", [(RT + "#runtimeStart", "Attempting to start a container that is not created MUST have no effect on the container and MUST generate an error.")])
+@register("start.error.nonexistent", [(RT + "#runtimeStart", "Attempting to start a container that is not created MUST have no effect on the container and MUST generate an error.")], negative=True)
 def _(ctx):
     if ctx.rt.call("start", "oci-no-such-container-%d" % os.getpid()).rc == 0:
         die("start of a nonexistent container succeeded")
@@ -373,7 +382,7 @@ def _(ctx):
     want_state(c, "stopped")
 
 
-@register("start.error.no_process", [(RT + "#runtimeStart", "This operation MUST generate an error if process was not set."), (CFG + "#configProcess", "This property is REQUIRED when start is called.")])
+@register("start.error.no_process", [(RT + "#runtimeStart", "This operation MUST generate an error if process was not set."), (CFG + "#configProcess", "This property is REQUIRED when start is called.")], negative=True)
 def _(ctx):
     c = ctx.container()
     del c.config["process"]
@@ -429,13 +438,13 @@ def _(ctx):
     want_state(c, "stopped")
 
 
-@register("kill.error.nonexistent", [(RT + "#runtimeKill", "Attempting to send a signal to a container that is neither created nor running MUST have no effect on the container and MUST generate an error.")])
+@register("kill.error.nonexistent", [(RT + "#runtimeKill", "Attempting to send a signal to a container that is neither created nor running MUST have no effect on the container and MUST generate an error.")], negative=True)
 def _(ctx):
     if ctx.rt.call("kill", "oci-no-such-container-%d" % os.getpid(), "KILL").rc == 0:
         die("kill of a nonexistent container succeeded")
 
 
-@register("kill.error.no_id", [(RT + "#runtimeKill", "This operation MUST generate an error if it is not provided the container ID.")])
+@register("kill.error.no_id", [(RT + "#runtimeKill", "This operation MUST generate an error if it is not provided the container ID.")], negative=True)
 def _(ctx):
     if ctx.rt.call("kill").rc == 0:
         die("`kill` without an ID succeeded")
@@ -488,13 +497,13 @@ def _(ctx):
         die("the running container changed")
 
 
-@register("delete.error.nonexistent", [(RT + "#runtimeDelete", "Attempting to delete a container that is not stopped MUST have no effect on the container and MUST generate an error.")])
+@register("delete.error.nonexistent", [(RT + "#runtimeDelete", "Attempting to delete a container that is not stopped MUST have no effect on the container and MUST generate an error.")], negative=True)
 def _(ctx):
     if ctx.rt.call("delete", "oci-no-such-container-%d" % os.getpid()).rc == 0:
         die("delete of a nonexistent container succeeded")
 
 
-@register("delete.error.no_id", [(RT + "#runtimeDelete", "This operation MUST generate an error if it is not provided the container ID.")])
+@register("delete.error.no_id", [(RT + "#runtimeDelete", "This operation MUST generate an error if it is not provided the container ID.")], negative=True)
 def _(ctx):
     if ctx.rt.call("delete").rc == 0:
         die("`delete` without an ID succeeded")

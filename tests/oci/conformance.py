@@ -14,6 +14,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import suite  # noqa: E402
 import cases_lifecycle  # noqa: E402,F401
+import cases_process  # noqa: E402,F401
+import cases_mounts  # noqa: E402,F401
+import cases_linux  # noqa: E402,F401
+import cases_cgroups  # noqa: E402,F401
+import cases_seccomp  # noqa: E402,F401
+import cases_hooks  # noqa: E402,F401
+import cases_config  # noqa: E402,F401
+import cases_cli  # noqa: E402,F401
 
 if __name__ == "__main__":
     sys.exit(suite.main("OCI conformance", sys.argv[1:]))

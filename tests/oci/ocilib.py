@@ -61,6 +61,20 @@ def checker_path():
     return p
 
 
+def once(fn):
+    """Caches a no-argument probe; safe when tests run in threads."""
+    lock = threading.Lock()
+    box = []
+
+    def wrapper():
+        with lock:
+            if not box:
+                box.append(fn())
+            return box[0]
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
 class Call:
     """The outcome of one runtime command."""
 
@@ -76,6 +90,9 @@ def run_cmd(argv, timeout=60, stdin=None, stdout=None, stderr=None,
     """Runs argv with output captured in files (never pipes: a container
     that inherits a pipe would keep it open and hang the reader).  On timeout
     the command's process group is killed and rc is None."""
+    if env is None:
+        # A marker hooks must not inherit (their env is exactly hook.env).
+        env = dict(os.environ, VESSEL_OCI_HARNESS="1")
     own_out = stdout is None
     own_err = stderr is None
     out = stdout if not own_out else tempfile.TemporaryFile()
