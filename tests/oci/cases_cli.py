@@ -42,11 +42,12 @@ def _(ctx):
 
 @register("cli.list", [(CLI, "list: the containers under --root; --format json")])
 def _(ctx):
-    c = created(ctx)
-    r = ctx.rt.call("list")
+    rt = ctx.private_root()
+    c = created(ctx, rt=rt)
+    r = rt.call("list")
     if r.rc != 0 or c.id not in r.out:
         die("list does not show %s: %s" % (c.id, tail(r.out + r.err)))
-    r = ctx.rt.call("list", "--format", "json")
+    r = rt.call("list", "--format", "json")
     try:
         items = json.loads(r.out)
     except ValueError:

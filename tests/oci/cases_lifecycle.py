@@ -14,9 +14,9 @@ S_STATE = (RT + "#runtimeState", "The state of a container includes the followin
 S_QUERY = (RT + "#runtimeQueryState", "This operation MUST return the state of a container as specified in the State section.")
 
 
-def created(ctx, args=("/bin/checker", "sigwait"), setup=None):
+def created(ctx, args=("/bin/checker", "sigwait"), setup=None, rt=None):
     """A container in the `created` state, running `checker sigwait`."""
-    c = ctx.container()
+    c = ctx.container(rt=rt)
     c.args(*args)
     if setup:
         setup(c)
