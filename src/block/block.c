@@ -109,6 +109,7 @@ static int open_chain(struct blk **out, const char *path, const struct blk_open_
     pthread_mutex_init(&b->err_lock, NULL);
     b->filename = strdup(path);
     b->read_only = o->read_only;
+    b->repair = o->repair;
     b->cache = o->cache;
     b->aio_threads = o->aio_threads ? o->aio_threads : DEFAULT_AIO_THREADS;
     if (!b->filename) {
@@ -194,6 +195,7 @@ static int open_chain(struct blk **out, const char *path, const struct blk_open_
         blk_resolve_backing(path, b->backing_name, bpath);
         struct blk_open_opts bo = *o;
         bo.read_only = true;
+        bo.repair = false;
         bo.format = b->backing_fmt[0] ? b->backing_fmt : NULL;
         if (bo.format && !blk_find_driver(bo.format)) {
             errf(err, "'%s': backing file format '%s' is not supported", path, bo.format);
@@ -533,14 +535,14 @@ int blk_map(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *ext)
     ext->depth = 0;
     if (ext->flags & BLK_EXT_ALLOCATED)
         return 0;
-    /* Not defined here: look down the chain for the same range. */
+    /* Not defined here: look down the chain for the same range.  Like
+     * qemu-img map, a range no layer defines reports the depth of the
+     * bottom-most image. */
     struct blk *bk = b->backing;
-    int depth = 1;
+    int depth = 0;
     uint64_t n = ext->length;
-    while (bk) {
-        if (off >= bk->size) {
-            break;                          /* past the backing file: zeroes */
-        }
+    while (bk && off < bk->size) {
+        depth++;
         if (n > bk->size - off)
             n = bk->size - off;
         struct blk_extent be;
@@ -554,7 +556,10 @@ int blk_map(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *ext)
             return 0;
         }
         bk = bk->backing;
+    }
+    while (bk) {                 /* shorter backing files: count the layers */
         depth++;
+        bk = bk->backing;
     }
     ext->offset = off;
     ext->length = n;

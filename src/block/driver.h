@@ -48,6 +48,7 @@ struct blk {
     char *filename;
     bool read_only;
     bool probed_raw;                /* raw by probing: guard the first sector */
+    bool repair;                    /* opened for check -r */
     enum blk_cache_mode cache;
     unsigned aio_threads;
     uint64_t size;                  /* virtual size, kept by the driver */
