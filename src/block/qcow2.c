@@ -200,12 +200,12 @@ static int load_snapshots(struct qcow2 *s, uint64_t file_size, char *err)
     if (!s->nb_snapshots)
         return 0;
     if (s->nb_snapshots > QCOW2_MAX_SNAPSHOTS) {
-        errf(err, "image claims %u snapshots (at most %u supported)", s->nb_snapshots,
-             QCOW2_MAX_SNAPSHOTS);
+        errf(err, "'%s': image claims %u snapshots (at most %u supported)", s->b->filename,
+             s->nb_snapshots, QCOW2_MAX_SNAPSHOTS);
         return -EINVAL;
     }
     if (qcow2_offset_in_cluster(s, s->snapshots_offset) || !s->snapshots_offset) {
-        errf(err, "snapshot table offset 0x%llx is invalid",
+        errf(err, "'%s': snapshot table offset 0x%llx is invalid", s->b->filename,
              (unsigned long long)s->snapshots_offset);
         return -EINVAL;
     }
@@ -216,7 +216,7 @@ static int load_snapshots(struct qcow2 *s, uint64_t file_size, char *err)
     for (uint32_t i = 0; i < s->nb_snapshots; i++) {
         uint8_t h[40];
         if (off + 40 > file_size || off - s->snapshots_offset > MAX_SNAPSHOT_TABLE) {
-            errf(err, "snapshot table runs past the end of the file");
+            errf(err, "'%s': snapshot table runs past the end of the file", s->b->filename);
             return -EINVAL;
         }
         int r = bfile_pread(s->file, h, 40, off);
@@ -227,15 +227,15 @@ static int load_snapshots(struct qcow2 *s, uint64_t file_size, char *err)
         uint32_t id_len = be16_get(h + 12), name_len = be16_get(h + 14);
         uint32_t extra = be32_get(h + 36);
         if (extra > MAX_SNAPSHOT_EXTRA) {
-            errf(err, "snapshot %u has %u bytes of extra data (at most %u)", i, extra,
+            errf(err, "'%s': snapshot %u has %u bytes of extra data (at most %u)", s->b->filename, i, extra,
                  MAX_SNAPSHOT_EXTRA);
             return -EINVAL;
         }
         if (qcow2_offset_in_cluster(s, s->snapshots[i].l1_offset) ||
             (uint64_t)s->snapshots[i].l1_size * 8 > QCOW2_MAX_L1_BYTES ||
             s->snapshots[i].l1_offset + (uint64_t)s->snapshots[i].l1_size * 8 > file_size) {
-            errf(err, "snapshot %u has an invalid L1 table (offset 0x%llx, %u entries)",
-                 i, (unsigned long long)s->snapshots[i].l1_offset, s->snapshots[i].l1_size);
+            errf(err, "'%s': snapshot %u has an invalid L1 table (offset 0x%llx, %u entries)",
+                 s->b->filename, i, (unsigned long long)s->snapshots[i].l1_offset, s->snapshots[i].l1_size);
             return -EINVAL;
         }
         off += 40 + extra + id_len + name_len;
@@ -243,7 +243,7 @@ static int load_snapshots(struct qcow2 *s, uint64_t file_size, char *err)
     }
     s->snapshots_size = off - s->snapshots_offset;
     if (off > file_size) {
-        errf(err, "snapshot table runs past the end of the file");
+        errf(err, "'%s': snapshot table runs past the end of the file", s->b->filename);
         return -EINVAL;
     }
     return 0;
