@@ -522,7 +522,7 @@ int blk_block_status(struct blk *b, uint64_t off, uint64_t len, struct blk_exten
         return r;
     if (ext->length == 0 || ext->length > len)
         ext->length = len;
-    if (ext->flags & BLK_EXT_OFFSET)
+    if ((ext->flags & BLK_EXT_OFFSET) && !ext->file)
         ext->file = b->filename;
     return 0;
 }

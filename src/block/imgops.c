@@ -246,7 +246,7 @@ int img_convert(struct img_convert *c, char *err)
                      strerror(-r));
                 break;
             }
-            if (zero) {
+            if (zero && c->sparse_size) {
                 /* Skip every whole window the zero extent covers. */
                 uint64_t end = zend > size ? size : zend;
                 uint64_t dend = doff + end;

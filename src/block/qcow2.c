@@ -239,10 +239,12 @@ static int load_snapshots(struct qcow2 *s, uint64_t file_size, char *err)
             return -EINVAL;
         }
         off += 40 + extra + id_len + name_len;
+        if (off > file_size)               /* the last padding may be missing */
+            break;
         off = (off + 7) & ~7ull;
     }
     s->snapshots_size = off - s->snapshots_offset;
-    if (off > file_size) {
+    if (off > ((file_size + 7) & ~7ull)) {
         errf(err, "'%s': snapshot table runs past the end of the file", s->b->filename);
         return -EINVAL;
     }

@@ -1131,13 +1131,23 @@ static int img_resize_cmd(int argc, char **argv)
         default: die_usage("resize: invalid option"); return 1;
         }
     }
-    if (optind < argc && !strcmp(argv[optind], "--"))
-        optind++;
-    if (argc - optind != 2) {
+    /* Positional arguments, where a "--" may precede a negative size. */
+    const char *pos[2];
+    int npos = 0;
+    for (int i = optind; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            continue;
+        if (npos == 2) {
+            npos = 3;
+            break;
+        }
+        pos[npos++] = argv[i];
+    }
+    if (npos != 2) {
         die_usage("Expecting image file name and size");
         return 1;
     }
-    const char *path = argv[optind], *sz = argv[optind + 1];
+    const char *path = pos[0], *sz = pos[1];
     int rel = 0;
     if (*sz == '+' || *sz == '-')
         rel = *sz++ == '+' ? 1 : -1;
@@ -1166,7 +1176,7 @@ static int img_resize_cmd(int argc, char **argv)
         errorf("Use the --shrink option to perform a shrink operation.");
         goto out;
     }
-    if (want < cur)
+    if (want < cur && !quiet)
         fprintf(stderr, "%s: warning: Shrinking an image will delete all data beyond the "
                 "shrunken image's end. Before performing such an operation, make sure "
                 "there is no important data there.\n", prog);

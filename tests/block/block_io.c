@@ -8,6 +8,7 @@
  *     discard OFF LEN
  *     flush
  *     aio-write [-P PAT] OFF LEN COUNT   COUNT async writes of LEN bytes from OFF
+ *     sleep MS                           keep the image open a while
  *   -b: open without the backing file.  Sizes take k/M/G suffixes.
  * Exit status 0 when every command succeeded (and verified).
  */
@@ -68,6 +69,10 @@ static int run_cmd(struct blk *b, char *line)
         }
     }
     uint64_t off = 0, len = 0, count = 0;
+    if (!strcmp(cmd, "sleep") && i < argc) {
+        usleep((useconds_t)strtoul(argv[i], NULL, 10) * 1000);
+        return 0;
+    }
     if (!strcmp(cmd, "flush")) {
         int r = blk_flush(b);
         if (r < 0)

@@ -1,0 +1,137 @@
+#!/bin/sh
+# Interoperability with qemu-img and qemu-io, both ways: for every cluster
+# size, with compressed clusters (zlib and zstd), zero clusters, backing
+# chains of depth 3 and images over 4 GiB.  After every write by Vessel,
+# `qemu-img check` must be clean (leaks allowed: exit 0 or 3 is not enough,
+# we demand 0) and `qemu-img compare` must find the expected content.
+# Runs in the current (temporary) directory.
+set -eu
+V=$VESSEL
+IO=$BLOCK_IO
+fail() { echo "FAIL: $*" >&2; exit 1; }
+qcheck() { qemu-img check -q "$1" || fail "qemu-img check $1 (exit $?)"; }
+same() { qemu-img compare -q "$1" "$2" || fail "qemu-img compare $1 $2"; }
+
+# Reference data: a raw image with a mix of data, holes and a zero run.
+head -c 700000 /dev/urandom > ref.raw
+truncate -s 6M ref.raw
+dd if=/dev/urandom of=ref.raw bs=4096 seek=900 count=37 conv=notrunc 2>/dev/null
+printf 'tail' | dd of=ref.raw bs=1 seek=6291452 conv=notrunc 2>/dev/null
+
+for cs in 512 4k 64k 2M; do
+    csb=$(case $cs in 512) echo 512;; 4k) echo 4096;; 64k) echo 65536;; 2M) echo 2097152;; esac)
+    # 1. QEMU writes, Vessel reads: normal, zero, compressed (zlib), discard.
+    qemu-img create -q -f qcow2 -o cluster_size=$cs q.qcow2 6M
+    qemu-io -c "write -P 0x11 0 300k" -c "write -z 64k 64k" -c "write -c -P 0x22 2M 2M" \
+            -c "write -P 0x33 5M 4k" -c "discard 5M 1M" -c "write -P 0x44 4M 100k" \
+            q.qcow2 >/dev/null
+    qemu-img convert -O raw q.qcow2 q-by-qemu.raw
+    $V img convert -O raw q.qcow2 q-by-vessel.raw
+    cmp -s q-by-qemu.raw q-by-vessel.raw || fail "cs=$cs: Vessel reads QEMU's image differently"
+    $V img check q.qcow2 >/dev/null || fail "cs=$cs: vessel img check on QEMU's image"
+
+    # 2. Vessel writes, QEMU reads: convert, compressed convert, in-place writes.
+    $V img convert -O qcow2 -o cluster_size=$cs ref.raw v.qcow2
+    qcheck v.qcow2; same ref.raw v.qcow2
+    $V img convert -c -O qcow2 -o cluster_size=$cs ref.raw vc.qcow2
+    qcheck vc.qcow2; same ref.raw vc.qcow2
+    $IO q.qcow2 "write -P 0x55 1000 70000" "write -z 2M 1M" "write -P 0x66 2500k 8k" \
+        "discard 4M 1M" "write -c -P 0x67 4M $csb" "flush" >/dev/null ||
+        fail "cs=$cs: Vessel writes into QEMU's image"
+    qcheck q.qcow2
+    qemu-io -c "read -P 0x55 1000 70000" -c "read -P 0 2M 400k" -c "read -P 0x67 4M $csb" \
+            q.qcow2 >/dev/null ||
+        fail "cs=$cs: QEMU reads Vessel's writes back wrong"
+    # 3. Convert Vessel -> QEMU -> Vessel and compare all ways.
+    qemu-img convert -O qcow2 v.qcow2 v-q.qcow2
+    $V img convert -O qcow2 -o cluster_size=$cs v-q.qcow2 v-q-v.qcow2
+    qcheck v-q-v.qcow2; same v.qcow2 v-q-v.qcow2
+    $V img compare v.qcow2 v-q-v.qcow2 >/dev/null || fail "cs=$cs: vessel img compare"
+done
+
+# zstd compressed clusters, both ways
+qemu-img create -q -f qcow2 -o compression_type=zstd zq.qcow2 4M
+qemu-io -c "write -c -P 0x77 0 1M" zq.qcow2 >/dev/null
+$IO -f qcow2 zq.qcow2 "read -P 0x77 0 1M" >/dev/null || fail "zstd written by QEMU"
+$V img convert -c -O qcow2 -o compression_type=zstd ref.raw zv.qcow2
+qcheck zv.qcow2; same ref.raw zv.qcow2
+$V img info --output=json zv.qcow2 | grep -q '"compression-type": "zstd"' || fail "zstd info"
+
+# Refcount widths and v2 images written by Vessel
+for rb in 1 8 64; do
+    $V img convert -O qcow2 -o refcount_bits=$rb,cluster_size=4k ref.raw r$rb.qcow2
+    qcheck r$rb.qcow2; same ref.raw r$rb.qcow2
+done
+$V img convert -O qcow2 -o compat=0.10 ref.raw v2.qcow2
+qcheck v2.qcow2; same ref.raw v2.qcow2
+qemu-img info v2.qcow2 | grep -q "compat: 0.10" || fail "v2 image not v2"
+
+# Backing chain of depth 3, mixing writers: base (QEMU) <- mid (Vessel) <- top (QEMU)
+qemu-img create -q -f qcow2 base.qcow2 8M
+qemu-io -c "write -P 0xa1 0 8M" base.qcow2 >/dev/null
+$V img create -q -f qcow2 -b base.qcow2 -F qcow2 mid.qcow2
+$IO mid.qcow2 "write -P 0xb2 1M 1M" "write -P 0xb3 3000 5000" >/dev/null
+qcheck mid.qcow2
+qemu-img create -q -f qcow2 -b mid.qcow2 -F qcow2 top.qcow2
+qemu-io -c "write -P 0xc3 1536k 1M" -c "write -z 6M 64k" top.qcow2 >/dev/null
+$IO top.qcow2 "write -P 0xc4 7M 100k" "write -P 0xc5 100 10" >/dev/null
+qcheck top.qcow2
+qemu-img convert -O raw top.qcow2 chain-qemu.raw
+$V img convert -O raw top.qcow2 chain-vessel.raw
+cmp -s chain-qemu.raw chain-vessel.raw || fail "depth-3 chain reads differently"
+qemu-img map --output=json top.qcow2 > map-qemu.json
+$V img map --output=json top.qcow2 > map-vessel.json
+cmp -s map-qemu.json map-vessel.json || fail "map of a depth-3 chain differs from qemu-img's"
+# Commit top into mid, then mid into base: content must not change.
+$V img commit -q top.qcow2
+qcheck top.qcow2; qcheck mid.qcow2
+same chain-qemu.raw top.qcow2
+$V img commit -q mid.qcow2
+qcheck base.qcow2
+same chain-qemu.raw base.qcow2
+# Rebase (safe) onto nothing, then check content kept.
+$V img rebase -b "" top.qcow2
+qcheck top.qcow2; same chain-qemu.raw top.qcow2
+qemu-img info top.qcow2 | grep -q "backing file" && fail "rebase -b '' kept a backing file"
+
+# Images over 4 GiB (sparse)
+qemu-img create -q -f qcow2 big.qcow2 6G
+qemu-io -c "write -P 0x5a 5G 1M" -c "write -P 0x5b 4095M 2M" big.qcow2 >/dev/null
+$IO big.qcow2 "read -P 0x5a 5G 1M" "read -P 0x5b 4095M 2M" "write -P 0x5c 5500M 300k" \
+    "write -P 0x5d 4G 64k" >/dev/null || fail "Vessel on a 6 GiB image"
+qcheck big.qcow2
+qemu-io -c "read -P 0x5c 5500M 300k" -c "read -P 0x5d 4G 64k" big.qcow2 >/dev/null ||
+    fail "QEMU reads Vessel's writes past 4 GiB"
+$V img convert -O raw big.qcow2 big.raw
+same big.qcow2 big.raw
+[ "$(du -k big.raw | cut -f1)" -lt 20000 ] || fail "convert to raw is not sparse"
+$V img convert -O qcow2 big.raw big2.qcow2
+qcheck big2.qcow2; same big.raw big2.qcow2
+
+# Internal snapshots made by QEMU: Vessel writes must copy-on-write.
+qemu-img create -q -f qcow2 snap.qcow2 4M
+qemu-io -c "write -P 0x10 0 2M" snap.qcow2 >/dev/null
+qemu-img snapshot -c s1 snap.qcow2
+$IO snap.qcow2 "write -P 0x20 0 1M" "write -P 0x21 3M 64k" >/dev/null
+qcheck snap.qcow2
+qemu-img snapshot -a s1 snap.qcow2
+qemu-io -c "read -P 0x10 0 2M" snap.qcow2 >/dev/null || fail "snapshot changed by Vessel writes"
+qcheck snap.qcow2
+
+# Metadata preallocation by QEMU, written by Vessel; and by Vessel
+qemu-img create -q -f qcow2 -o preallocation=metadata pre.qcow2 4M
+$IO pre.qcow2 "write -P 0x31 100k 50k" "read -P 0 0 100k" >/dev/null || fail "prealloc"
+qcheck pre.qcow2
+$V img create -q -f qcow2 -o preallocation=metadata vpre.qcow2 4M
+qcheck vpre.qcow2
+qemu-io -c "read -P 0 0 4M" vpre.qcow2 >/dev/null || fail "Vessel metadata preallocation"
+
+# Locking interoperates: QEMU cannot write an image Vessel has open.
+$V img create -q -f qcow2 lock.qcow2 1M
+$IO lock.qcow2 "aio-write 0 64k 1" "sleep 2000" &
+sleep 0.5
+if qemu-io -c "write 0 512" lock.qcow2 >/dev/null 2>&1; then
+    wait; fail "QEMU wrote an image Vessel holds"
+fi
+wait
+echo "interop ok"
