@@ -4,6 +4,7 @@
  * mode for direct boot: what would trap to M-mode firmware is handled here
  * the way OpenSBI handles it.
  */
+#include <stdio.h>
 #include "cpu/hart.h"
 
 void rv_raise(struct rv_cpu *cpu, uint64_t cause, uint64_t tval)
@@ -61,6 +62,13 @@ static void trap_to_m(struct rv_cpu *cpu, uint64_t cause, uint64_t tval, uint64_
 
 static void trap(struct rv_cpu *cpu, uint64_t cause, uint64_t tval, uint64_t epc)
 {
+#ifdef RV_TRACE
+    if (cpu->rt->trace)
+        fprintf((FILE *)cpu->rt->trace, "trap cause %llx tval %llx epc %llx priv %u mtvec %llx stvec %llx medeleg %llx\n",
+                (unsigned long long)cause, (unsigned long long)tval, (unsigned long long)epc,
+                cpu->priv, (unsigned long long)cpu->mtvec, (unsigned long long)cpu->stvec,
+                (unsigned long long)cpu->medeleg);
+#endif
     uint64_t deleg = (cause & CAUSE_INTERRUPT) ? cpu->mideleg : cpu->medeleg;
     cpu->wfi = false;
     if (cpu->priv <= RV_PRV_S && ((deleg >> (cause & 63)) & 1))

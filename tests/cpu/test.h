@@ -6,9 +6,10 @@
  * otherwise the number of the failing check (kept in gp).  Expected values
  * are written in the programs.
  *
- * Register use: gp = current check number; s2/s3/s4/s5 = mcause, mtval,
- * mepc and privilege recorded by the standard trap handlers (which skip the
- * trapping instruction); t0-t2, a0-a2 scratch.
+ * Register use: gp = current check number; s2/s3/s4 = cause, tval and epc
+ * recorded by the standard trap handlers (which skip the trapping
+ * instruction; after a fetch fault they return to ra), s5 = mstatus at an M-mode trap; a7 = 99 asks the M-mode
+ * handler to return in M mode (TO_M); t0-t2, a0-a2 scratch.
  */
 #define TH_EXIT   0x00100000
 #define TH_PUTC   0x00100008
@@ -46,12 +47,12 @@
 
 /* Expect `insn` to trap with mcause c (and mtval v): the standard M-mode
  * handler records them and skips the instruction. */
-#define EXPECT_TRAP(n, c, insn) \
-    li s2, -1; insn; CHECK_IMM(n, s2, c)
-#define EXPECT_TRAP_TVAL(n, c, v, insn) \
-    li s2, -1; insn; CHECK_IMM(n, s2, c); li t6, v; bne s3, t6, fail
-#define EXPECT_NO_TRAP(n, insn) \
-    li s2, -1; insn; CHECK_IMM(n, s2, -1)
+#define EXPECT_TRAP(n, c, ...) \
+    li s2, -1; __VA_ARGS__; CHECK_IMM(n, s2, c)
+#define EXPECT_TRAP_TVAL(n, c, v, ...) \
+    li s2, -1; __VA_ARGS__; CHECK_IMM(n, s2, c); li t6, v; bne s3, t6, fail
+#define EXPECT_NO_TRAP(n, ...) \
+    li s2, -1; __VA_ARGS__; CHECK_IMM(n, s2, -1)
 
 /* Program prologue: M-mode handler = record_trap, then fall into main. */
 #define TEST_START                          \
@@ -68,7 +69,18 @@ m_trap:                                     \
     csrr s3, mtval;                         \
     csrr s4, mepc;                          \
     csrr s5, mstatus;                       \
-    bltz s2, 1f;    /* interrupts: no skip */ \
+    li t4, 98;      /* fail/pass from any mode */ \
+    beq a7, t4, report;                     \
+    li t4, 99;      /* TO_M: return in M mode */ \
+    bne a7, t4, 3f;                         \
+    li a7, 0;                               \
+    li t4, MSTATUS_MPP;                     \
+    csrs mstatus, t4;                       \
+3:  bltz s2, 1f;    /* interrupts: no skip */ \
+    li t4, 12;      /* fetch faults: back to ra */ \
+    beq s2, t4, 4f;                         \
+    li t4, 1;                               \
+    beq s2, t4, 4f;                         \
     lhu t5, 0(s4);  /* skip the instruction */ \
     andi t5, t5, 3;                         \
     li t4, 3;                               \
@@ -79,6 +91,8 @@ m_trap:                                     \
     addi s4, s4, -2;                        \
     bne t5, t4, 1f;                         \
     addi s4, s4, -2;                        \
+    j 1f;                                   \
+4:  csrw mepc, ra;                          \
 1:  mret;                                   \
     /* standard S-mode trap handler */      \
     .align 2;                               \
@@ -87,6 +101,8 @@ s_trap:                                     \
     csrr s3, stval;                         \
     csrr s4, sepc;                          \
     bltz s2, 1f;                            \
+    li t4, 12;                              \
+    beq s2, t4, 4f;                         \
     lhu t5, 0(s4);                          \
     andi t5, t5, 3;                         \
     li t4, 3;                               \
@@ -97,19 +113,25 @@ s_trap:                                     \
     addi s4, s4, -2;                        \
     bne t5, t4, 1f;                         \
     addi s4, s4, -2;                        \
+    j 1f;                                   \
+4:  csrw sepc, ra;                          \
 1:  sret;                                   \
-fail:                                       \
+fail:       /* report from M mode, whatever the mode now */ \
+    li a7, 98;                              \
+    ecall;                                  \
+pass:                                       \
+    li gp, TH_PASS;                         \
+    j fail;                                 \
+report:                                     \
     li t0, TH_EXIT;                         \
     sd gp, 0(t0);                           \
-    j .;                                    \
-pass:                                       \
-    li t0, TH_EXIT;                         \
-    li t1, TH_PASS;                         \
-    sd t1, 0(t0);                           \
     j .;                                    \
 main:
 
 #define TEST_PASS j pass
+
+/* From S or U mode (ecall not delegated): continue in M mode after it. */
+#define TO_M li a7, 99; ecall
 
 /* Switch to privilege `mode` (0 = U, 1 = S) at label `to` (from M mode). */
 #define ENTER_MODE(mode, to)                \
@@ -120,3 +142,17 @@ main:
     la t0, to;                              \
     csrw mepc, t0;                          \
     mret
+
+/* Page-table entries */
+#define PTE_V 0x01
+#define PTE_R 0x02
+#define PTE_W 0x04
+#define PTE_X 0x08
+#define PTE_U 0x10
+#define PTE_A 0x40
+#define PTE_D 0x80
+#define PTE(pa, flags) ((((pa) >> 12) << 10) | (flags))
+/* store a PTE value at physical address `at` */
+#define SET_PTE(at, pa, flags) li t0, PTE(pa, flags); li t1, at; sd t0, 0(t1)
+#define SATP_SV39(root) ((8 << 60) | ((root) >> 12))
+#define SATP_SV48(root) ((9 << 60) | ((root) >> 12))
