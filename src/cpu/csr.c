@@ -321,8 +321,11 @@ bool rv_csr_access(struct rv_cpu *cpu, unsigned csr, uint64_t *old,
         goto illegal;
     *old = v;
     if (write) {
+        /* mip: the read shows device lines OR-ed in, but csrrs/csrrc
+         * modify only the software-writable bits (priv spec 3.1.9) */
+        uint64_t base = csr == CSR_MIP ? cpu->mip : v;
         uint64_t n = op == CSR_OP_RW ? operand
-                   : op == CSR_OP_RS ? v | operand : v & ~operand;
+                   : op == CSR_OP_RS ? base | operand : base & ~operand;
         csr_write(cpu, csr, n);
     }
     return true;
