@@ -281,8 +281,8 @@ static void wait_stopped(struct rv_cpu *cpu)
 {
     struct rv_cpu_rt *rt = cpu->rt;
     pthread_mutex_lock(&rt->lock);
-    while (!rt->start_req && !(__atomic_load_n(&rt->events, __ATOMIC_ACQUIRE) &
-                               (EV_EXIT | EV_FENCE))) {
+    while (!rt->start_req && cpu->hart_state == RV_HART_STOPPED &&
+           !(__atomic_load_n(&rt->events, __ATOMIC_ACQUIRE) & (EV_EXIT | EV_FENCE))) {
         rt->exec = EXEC_SLEEPING;
         pthread_cond_wait(&rt->cond, &rt->lock);
         rt->exec = EXEC_RUNNING;
@@ -368,8 +368,9 @@ enum rv_exit rv_cpu_run(struct rv_cpu *cpu)
             break;
         if (ev & EV_FENCE)
             rv_service_fences(cpu);
-        if (cpu->hart_state == RV_HART_STOPPED || __atomic_load_n(&rt->start_req, __ATOMIC_ACQUIRE)) {
-            wait_stopped(cpu);
+        if ((ev & EV_HSM) || cpu->hart_state == RV_HART_STOPPED ||
+            __atomic_load_n(&rt->start_req, __ATOMIC_ACQUIRE)) {
+            wait_stopped(cpu);          /* also applies a pending start */
             continue;
         }
         rv_update_timers(cpu, rv_cpu_time(cpu));

@@ -60,7 +60,7 @@ static int th_failures;
               (unsigned long long)a_, (unsigned long long)b_);                 \
     } while (0)
 
-static uint64_t th_time(void *opaque)
+static inline uint64_t th_time(void *opaque)
 {
     (void)opaque;
     struct timespec ts;
@@ -68,13 +68,13 @@ static uint64_t th_time(void *opaque)
     return (uint64_t)ts.tv_sec * 10000000 + (uint64_t)ts.tv_nsec / 100;
 }
 
-static void th_stop_all(struct th *t)
+static inline void th_stop_all(struct th *t)
 {
     for (unsigned h = 0; h < t->nharts; h++)
         rv_cpu_request_exit(t->cpu[h]);
 }
 
-static bool th_mmio_read(void *opaque, uint64_t pa, unsigned size, uint64_t *val)
+static inline bool th_mmio_read(void *opaque, uint64_t pa, unsigned size, uint64_t *val)
 {
     struct th *t = opaque;
     __atomic_fetch_add(&t->mmio_reads, 1, __ATOMIC_RELAXED);
@@ -98,7 +98,7 @@ static bool th_mmio_read(void *opaque, uint64_t pa, unsigned size, uint64_t *val
     return false;
 }
 
-static bool th_mmio_write(void *opaque, uint64_t pa, unsigned size, uint64_t val)
+static inline bool th_mmio_write(void *opaque, uint64_t pa, unsigned size, uint64_t val)
 {
     struct th *t = opaque;
     __atomic_fetch_add(&t->mmio_writes, 1, __ATOMIC_RELAXED);
@@ -137,7 +137,7 @@ static bool th_mmio_write(void *opaque, uint64_t pa, unsigned size, uint64_t val
     return false;
 }
 
-static void th_init(struct th *t, unsigned nharts, uint64_t ram_size)
+static inline void th_init(struct th *t, unsigned nharts, uint64_t ram_size)
 {
     memset(t, 0, sizeof *t);
     pthread_mutex_init(&t->lock, NULL);
@@ -158,7 +158,7 @@ static void th_init(struct th *t, unsigned nharts, uint64_t ram_size)
     }
 }
 
-static void th_destroy(struct th *t)
+static inline void th_destroy(struct th *t)
 {
     for (unsigned h = 0; h < t->nharts; h++)
         rv_cpu_free(t->cpu[h]);
@@ -168,7 +168,7 @@ static void th_destroy(struct th *t)
 
 /* Path of a test program: $(BUILD)/tests/cpu/NAME.bin, found next to
  * this executable ($(BUILD)/tests/). */
-static void th_program_path(const char *name, char *out, size_t size)
+static inline void th_program_path(const char *name, char *out, size_t size)
 {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -181,7 +181,7 @@ static void th_program_path(const char *name, char *out, size_t size)
     snprintf(out, size, "%s/cpu/%s.bin", exe, name);
 }
 
-static size_t th_load(struct th *t, const char *name)
+static inline size_t th_load(struct th *t, const char *name)
 {
     char path[4200];
     th_program_path(name, path, sizeof path);
@@ -197,7 +197,7 @@ static size_t th_load(struct th *t, const char *name)
 
 struct th_thread { struct th *t; unsigned hart; };
 
-static void *th_hart_main(void *arg)
+static inline void *th_hart_main(void *arg)
 {
     struct th_thread *a = arg;
     rv_cpu_run(a->t->cpu[a->hart]);
@@ -205,7 +205,7 @@ static void *th_hart_main(void *arg)
 }
 
 /* Run all harts until the guest writes TH_EXIT or `seconds` pass. */
-static uint64_t th_run(struct th *t, double seconds)
+static inline uint64_t th_run(struct th *t, double seconds)
 {
     pthread_t tid[TH_MAX_HARTS];
     struct th_thread args[TH_MAX_HARTS];
@@ -236,7 +236,7 @@ static uint64_t th_run(struct th *t, double seconds)
 
 /* Load and run a self-checking program on one hart; it reports TH_PASS or
  * the number of the failing check. */
-static void th_expect_pass(const char *name)
+static inline void th_expect_pass(const char *name)
 {
     struct th t;
     th_init(&t, 1, 16 << 20);
