@@ -20,19 +20,26 @@ static void run_smp(unsigned nharts)
     th_destroy(&t);
 }
 
+/* One hart running `prog` on its own thread. */
+static void start_one(struct th *t, struct th_thread *a, pthread_t *tid,
+                      const uint32_t *prog, size_t size)
+{
+    th_init(t, 1, 1 << 20);
+    memcpy(t->bus.ram, prog, size);
+    *a = (struct th_thread){ t, 0 };
+    pthread_create(tid, NULL, th_hart_main, a);
+    usleep(20000);
+}
+
 /* A hart that sleeps in WFI: remote fences must return without waiting
  * for it, and it must still have flushed before running again. */
 static void fences_on_sleeping_hart(void)
 {
     struct th t;
-    th_init(&t, 1, 1 << 20);
-    /* wfi; j .-4 */
-    uint32_t prog[] = { 0x10500073, 0xffdff06f };
-    memcpy(t.bus.ram, prog, sizeof prog);
+    struct th_thread a;
     pthread_t tid;
-    struct th_thread a = { &t, 0 };
-    pthread_create(&tid, NULL, th_hart_main, &a);
-    usleep(20000);
+    static const uint32_t prog[] = { 0x10500073, 0xffdff06f };  /* wfi; j .-4 */
+    start_one(&t, &a, &tid, prog, sizeof prog);
     CHECK(t.cpu[0]->wfi, "hart should sleep in WFI");
     rv_cpu_remote_fence_i(t.cpu[0]);
     rv_cpu_remote_sfence_vma(t.cpu[0], 0, 0, -1);
@@ -50,14 +57,10 @@ static void fences_on_sleeping_hart(void)
 static void fence_i_on_running_hart(void)
 {
     struct th t;
-    th_init(&t, 1, 1 << 20);
-    /* loop: addi a0, zero, 1; j loop */
-    uint32_t prog[] = { 0x00100513, 0xffdff06f };
-    memcpy(t.bus.ram, prog, sizeof prog);
+    struct th_thread a;
     pthread_t tid;
-    struct th_thread a = { &t, 0 };
-    pthread_create(&tid, NULL, th_hart_main, &a);
-    usleep(20000);
+    static const uint32_t prog[] = { 0x00100513, 0xffdff06f };  /* addi a0,x0,1; j .-4 */
+    start_one(&t, &a, &tid, prog, sizeof prog);
     uint32_t patched = 0x00200513;      /* addi a0, zero, 2 */
     __atomic_store_n((uint32_t *)t.bus.ram, patched, __ATOMIC_RELEASE);
     rv_cpu_remote_fence_i(t.cpu[0]);
