@@ -26,7 +26,8 @@ static inline struct vm *h_vm_create(const char *const *specs)
 {
     char fw[] = "/tmp/vessel-virtio-fw-XXXXXX";
     int fd = mkstemp(fw);
-    if (fd < 0 || write(fd, "\x73\x00\x50\x10", 4) != 4) {   /* wfi */
+    /* wfi; j .-4: if the VM runs, its hart sleeps. */
+    if (fd < 0 || write(fd, "\x73\x00\x50\x10\x6f\xf0\xdf\xff", 8) != 8) {
         perror("firmware");
         exit(2);
     }
