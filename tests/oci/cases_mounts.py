@@ -438,9 +438,13 @@ def _(ctx):
         die("start failed")
     os.makedirs(os.path.join(top, "late"))
     host_mount(ctx, "-t", "tmpfs", "-o", "size=1m", "vessel-oci-late", os.path.join(top, "late"))
-    time.sleep(0.05)
-    with open("/proc/%d/mountinfo" % c.pid) as f:
-        mi = f.read()
+    end = time.time() + 2
+    while time.time() < end:
+        with open("/proc/%d/mountinfo" % c.pid) as f:
+            mi = f.read()
+        if " /mnt/p/late " in mi:
+            break
+        time.sleep(0.02)
     if " /mnt/p/late " not in mi:
         die("a mount made under the rslave source after start did not propagate into the container")
 
@@ -561,3 +565,70 @@ def dest_dotdot(c, outside):
 
 escape_test("symlink", dest_symlink)
 escape_test("dotdot", dest_dotdot)
+
+
+def hostile_test(name, setup, note):
+    """setup(c, outside) makes the config or rootfs point at `outside`, a
+    host directory; whatever the runtime does (refuse, or confine the path
+    to the rootfs), nothing may appear in it."""
+    @register("hostile." + name, [S_ESCAPE], level="ISSUE", negative=True, note=note)
+    def _(ctx):
+        outside = ctx.path("outside")
+        os.makedirs(outside, exist_ok=True)
+        c = ctx.container()
+        c.args("/bin/true")
+        setup(c, outside)
+        cr = c.create()
+        try:
+            if cr.rc == 0:
+                c.start()
+                c.wait_exit()
+            if os.listdir(outside):
+                die("the runtime created %s in the host directory %s" % (os.listdir(outside), outside))
+            with open("/proc/self/mountinfo") as f:
+                if outside in f.read():
+                    die("something was mounted on the host at %s" % outside)
+        finally:
+            c.cleanup()
+
+
+def rootfs_dev_symlink(c, outside):
+    os.rmdir(os.path.join(c.rootfs, "dev"))
+    os.symlink(outside, os.path.join(c.rootfs, "dev"))
+
+
+def device_dotdot(c, outside):
+    c.linux()["devices"] = [{"type": "c", "path": "/" + "../" * 20 + outside.lstrip("/") + "/evil-null",
+                             "major": 1, "minor": 3, "fileMode": 0o666}]
+
+
+def device_symlink(c, outside):
+    os.symlink(outside, os.path.join(c.rootfs, "devlink"))
+    c.linux()["devices"] = [{"type": "c", "path": "/devlink/evil-null", "major": 1, "minor": 3}]
+
+
+def cwd_symlink(c, outside):
+    os.symlink(outside, os.path.join(c.rootfs, "cwdlink"))
+    c.patch({"process": {"cwd": "/cwdlink/sub"}})
+
+
+def masked_symlink(c, outside):
+    os.symlink(outside, os.path.join(c.rootfs, "masklink"))
+    c.linux()["maskedPaths"] = ["/masklink/inner"]
+    c.linux()["readonlyPaths"] = ["/masklink/ro"]
+
+
+def mountpoint_symlink_chain(c, outside):
+    os.symlink("/hop2", os.path.join(c.rootfs, "hop1"))
+    os.symlink(outside, os.path.join(c.rootfs, "hop2"))
+    c.add_mount("/hop1/deep/x", "tmpfs", "tmpfs", ["size=1m"])
+    c.bind("/hop1/bound", os.path.join(c.bundle, "rootfs", "etc"))
+
+
+hostile_test("rootfs_dev_symlink", rootfs_dev_symlink,
+             "The rootfs's /dev is a symlink to a host directory: device nodes and /dev symlinks must not land there.")
+hostile_test("device_path_dotdot", device_dotdot, "A device path climbing out of the rootfs with '..'.")
+hostile_test("device_path_symlink", device_symlink, "A device path through a rootfs symlink to a host directory.")
+hostile_test("cwd_symlink", cwd_symlink, "process.cwd through a rootfs symlink to a host directory (runtimes create a missing cwd).")
+hostile_test("masked_readonly_symlink", masked_symlink, "maskedPaths and readonlyPaths through a rootfs symlink to a host directory.")
+hostile_test("mount_symlink_chain", mountpoint_symlink_chain, "Mount destinations through a chain of two rootfs symlinks ending on the host.")

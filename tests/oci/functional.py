@@ -63,7 +63,9 @@ def _(ctx):
 @register("func.own_pids", [S])
 def _(ctx):
     c = ctx.container()
-    c.sh("sleep 100 & sleep 0.3; ps -o pid,comm; true")
+    # Wait until the background job has exec'd sleep, then list.
+    c.sh("sleep 100 & i=0; while [ $i -lt 500 ] && ! grep -qx sleep /proc/$!/comm; do usleep 10000; i=$((i+1)); done; "
+         "ps -o pid,comm; true")
     rc, r = run(ctx, c)
     rows = [l.split() for l in r.lines[1:] if l.strip()]
     pids = sorted(int(p[0]) for p in rows)

@@ -131,13 +131,18 @@ class Runtime:
         self.path = path
         self.dir = os.path.join(WORK, name)
         self.root = os.path.join(self.dir, "state")
+        self.hangs = 0  # commands killed after their timeout
         os.makedirs(self.dir, exist_ok=True)
 
     def argv(self, *args):
         return [self.path, "--root", self.root] + [str(a) for a in args]
 
     def call(self, *args, **kw):
-        return run_cmd(self.argv(*args), **kw)
+        c = run_cmd(self.argv(*args), **kw)
+        if c.rc is None:
+            self.hangs += 1
+            c.err += "\n(killed: no answer within the timeout)"
+        return c
 
 
 def parse_kv(text):

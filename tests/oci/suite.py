@@ -152,6 +152,8 @@ def run_one(test, rt):
     ctx = Ctx(test, rt)
     t0 = time.monotonic()
     try:
+        if rt.hangs >= 3:
+            raise Fail("not run: %s hung (timed out) %d times already" % (rt.name, rt.hangs))
         if test.needs:
             why = test.needs()
             if why:
@@ -173,7 +175,7 @@ def parse_runtimes():
     """RUNTIME=PATH: that runtime alone; otherwise Vessel, runc and crun."""
     if os.environ.get("RUNTIME"):
         p = os.environ["RUNTIME"]
-        return [("runtime", p)]
+        return [(os.path.basename(p.rstrip("/")) or "runtime", p)]
     spec = os.environ.get("OCI_RUNTIMES")
     if spec:
         return [tuple(s.split("=", 1)) for s in spec.split(",")]
@@ -262,7 +264,9 @@ def report(title, tests, runtimes, results, elapsed, verbose):
         c = {s: sum(1 for t in tests if results[(t.name, n)][0] == s)
              for s in ("pass", "fail", "skip")}
         print("%s: %d passed, %d failed, %d skipped" % (n, c["pass"], c["fail"], c["skip"]))
+    c = {s: sum(1 for t in tests if results[(t.name, subject)][0] == s) for s in ("pass", "fail")}
     if not peers:
+        print("\n%d passed, %d failed" % (c["pass"], c["fail"]))
         return 0
     # The acceptance gate: the subject passes whatever a peer passes.
     owed = [t.name for t in tests
@@ -270,7 +274,6 @@ def report(title, tests, runtimes, results, elapsed, verbose):
             and any(results[(t.name, p)][0] == "pass" for p in peers)]
     bothfail = [t.name for t in tests
                 if all(results[(t.name, p)][0] == "fail" for p in peers)]
-    c = {s: sum(1 for t in tests if results[(t.name, subject)][0] == s) for s in ("pass", "fail")}
     print("\n%d passed, %d failed" % (c["pass"], c["fail"]))
     print("%s fails %d tests that %s pass%s" % (subject, len(owed), " or ".join(peers),
                                                (": " + ", ".join(owed)) if owed and len(owed) <= 20 else ""))
