@@ -8,7 +8,8 @@
 #   make bench-container       latency and peak RSS against crun and runc
 #
 # RUNTIME=PATH runs the suite against that runtime alone; OCI_JOBS=N sets how
-# many containers run at once (default 4).
+# many containers run at once (default 4); OCI_ARGS passes options to the
+# scripts (e.g. OCI_ARGS="-k seccomp -v").
 
 OCI_CHECKER     := $(BUILD)/oci/checker
 OCI_RUSAGE      := $(BUILD)/oci/container-rusage
@@ -39,10 +40,10 @@ check-oci: check-oci-conformance check-oci-functional
 check-oci-conformance: $(OCI_CHECKER) $(BUILD)/vessel-runc
 	@$(OCI_PYTHON) tests/oci/conformance.py --spec-map | cmp -s - tests/oci/SPEC-MAP.md || \
 	  { echo "tests/oci/SPEC-MAP.md is stale: run python3 tests/oci/conformance.py --spec-map > tests/oci/SPEC-MAP.md"; exit 1; }
-	$(OCI_ENV) $(OCI_PYTHON) tests/oci/conformance.py
+	$(OCI_ENV) $(OCI_PYTHON) tests/oci/conformance.py $(OCI_ARGS)
 
 check-oci-functional: $(OCI_CHECKER) $(BUILD)/vessel-runc
-	$(OCI_ENV) $(OCI_PYTHON) tests/oci/functional.py
+	$(OCI_ENV) $(OCI_PYTHON) tests/oci/functional.py $(OCI_ARGS)
 
 bench-container: $(OCI_CHECKER) $(OCI_RUSAGE) $(BUILD)/vessel-runc
 	$(OCI_ENV) OCI_RUSAGE=$(abspath $(OCI_RUSAGE)) bench/container.sh

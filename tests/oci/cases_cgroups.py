@@ -303,3 +303,38 @@ def _(ctx):
         die("the same relative cgroupsPath gave %s then %s" % seen)
     if not any(v.endswith("/consistent-%s" % ctx.rt.name) for v in seen[0].values()):
         die("no cgroup ends with the cgroupsPath: %s" % seen[0])
+
+
+def v1_in_use():
+    from ocilib import cgroup_mounts
+    if not any(t == "cgroup" and "memory" in c for _m, _r, t, c in cgroup_mounts()):
+        return "the memory controller is not on cgroup v1 here"
+
+
+@register("cgroups.ownership.v1_unchanged", [(LNX + "#configLinuxCgroupsPath", "Runtimes SHOULD NOT change the ownership of container cgroups when cgroups v1 is in use. Cgroup delegation is not secure in cgroups v1.")],
+          level="SHOULD", needs=v1_in_use,
+          note="uid 1000, a new cgroup namespace and a read-write cgroup mount: the case where v2 runtimes delegate.")
+def _(ctx):
+    c = ctx.container()
+    c.set_ns("cgroup")
+    c.patch({"process": {"user": {"uid": 1000, "gid": 1000}}})
+    c.add_mount("/sys/fs/cgroup", "cgroup", "cgroup", ["nosuid", "noexec", "nodev", "rw"])
+    c.args("/bin/checker", "sigwait")
+    if c.create().rc != 0:
+        die("create failed: %s" % tail(c.stderr()))
+    from ocilib import cgroup_mounts
+    with open("/proc/%d/cgroup" % c.pid) as f:
+        rows = [l.strip().split(":", 2) for l in f]
+    for mnt, root, fstype, ctrls in cgroup_mounts():
+        if fstype != "cgroup":
+            continue
+        for _h, ctl, path in rows:
+            if set(ctl.split(",")) & set(ctrls) and ctl:
+                d = os.path.join(mnt, path.lstrip("/"))
+                for p in (d, os.path.join(d, "cgroup.procs")):
+                    try:
+                        st = os.stat(p)
+                    except OSError:
+                        continue
+                    if st.st_uid != 0 or st.st_gid != 0:
+                        die("%s is owned by %d:%d on cgroup v1" % (p, st.st_uid, st.st_gid))

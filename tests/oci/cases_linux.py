@@ -374,6 +374,13 @@ inside("linux.readonlyPaths", [(LNX + "#configLinuxReadonlyPaths", "readonlyPath
        setup=setup_readonly, check=check_readonly)
 
 
+inside("linux.maskedPaths.relative", [(LNX + "#configLinuxMaskedPaths", "The values MUST be absolute paths in the container namespace."), ("config.md#valid-values", "Runtimes MUST generate an error when invalid or unsupported values are encountered.")],
+       setup=lambda c, ctx: c.linux().update({"maskedPaths": ["proc/kcore"]}), error="create")
+
+inside("linux.readonlyPaths.relative", [(LNX + "#configLinuxReadonlyPaths", "The values MUST be absolute paths in the container namespace."), ("config.md#valid-values", "Runtimes MUST generate an error when invalid or unsupported values are encountered.")],
+       setup=lambda c, ctx: c.linux().update({"readonlyPaths": ["proc/sys"]}), error="create")
+
+
 # --- rootfs propagation ----------------------------------------------------------------
 
 S_RPROP = (LNX + "#configLinuxRootfsMountPropagation", "rootfsPropagation (string, OPTIONAL) sets the rootfs's mount propagation. Its value is either shared, slave, private or unbindable.")

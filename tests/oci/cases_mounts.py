@@ -528,6 +528,16 @@ inside("mounts.idmap.without_mappings", [S_IDMAP], level="SHOULD",
        setup=setup_idmap_nomap, error="create", note="runtime-spec 1.2.")
 
 
+def setup_idmap_uid_only(c, ctx):
+    d = hostdir(ctx, "idm")
+    c.add_mount("/mnt/idm", "none", d, ["rbind", "idmap"],
+                uidMappings=[{"containerID": 0, "hostID": 1000, "size": 1}])
+
+
+inside("mounts.idmap.uid_without_gid", [(CFG + "#configPOSIXMounts", "uidMappings ... If specified, it MUST be specified along with gidMappings.")],
+       setup=setup_idmap_uid_only, error="create", note="runtime-spec 1.2.")
+
+
 # --- paths that try to leave the rootfs -----------------------------------------------
 
 S_ESCAPE = (ISSUE, "Malformed or hostile config.json (paths escaping the bundle through .. or symlinks): a clear error, nothing created on the host.")

@@ -119,6 +119,16 @@ inside("seccomp.errnoRet.unsupported_action", [S_ERRNORET],
        setup=lambda c, ctx: seccomp(c, [{"names": ["getpgid"], "action": "SCMP_ACT_KILL", "errnoRet": 5}]),
        error="create")
 
+inside("seccomp.defaultErrnoRet.unsupported_action", [S_DEFERRNO, (LNX + "#configLinuxSeccomp", "defaultErrnoRet: When the action doesn't support an errno, the runtime MUST print and error and fail.")],
+       setup=lambda c, ctx: seccomp(c, [{"names": ["getpgid"], "action": "SCMP_ACT_ERRNO"}],
+                                    default="SCMP_ACT_ALLOW", defaultErrnoRet=5),
+       error="create")
+
+inside("seccomp.notify.listener_unreachable", [(LNX + "#configLinuxSeccomp", "If sending to this socket fails, the runtime MUST generate an error.")],
+       setup=lambda c, ctx: seccomp(c, [{"names": ["getpgid"], "action": "SCMP_ACT_NOTIFY"}],
+                                    listenerPath=ctx.path("no-agent.sock")),
+       error="run")
+
 inside("seccomp.action.unknown", [S_ACTION, S_VALID],
        setup=lambda c, ctx: seccomp(c, [{"names": ["getpgid"], "action": "SCMP_ACT_VESSEL_BOGUS"}]),
        error="create")

@@ -203,6 +203,9 @@ def main(title, argv):
         print_spec_map(title)
         return 0
     tests = [t for t in TESTS if not args.filter or args.filter in t.name]
+    if not tests:
+        print("%s: no tests match %r" % (title, args.filter))
+        return 0
     if args.list:
         for t in tests:
             print(t.name)
