@@ -101,7 +101,7 @@ class Bench:
         self.vessel = os.path.abspath(vessel)
         self.mib = mib
         self.tmp = tempfile.mkdtemp(prefix="vessel-net-bench-")
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.tmp)
+        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.tmp, VESSEL_NET_STATS="1")
         self.guest = netguest.find_guest()
         self.n = 0
 

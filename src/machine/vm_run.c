@@ -6,21 +6,30 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "machine/vm_impl.h"
 
-#define POLL_MAX 64
-
+/* The poll set grows as clients add descriptors (a slirp NAT has one
+ * socket per guest connection: no fixed cap may starve some of them). */
 struct vm_poll_set {
-    struct pollfd fds[POLL_MAX];
-    int n;
+    struct pollfd *fds;
+    int n, cap;
 };
 
 int vm_poll_add(struct vm_poll_set *ps, int fd, short events)
 {
-    if (ps->n >= POLL_MAX || fd < 0)
+    if (fd < 0)
         return -1;
+    if (ps->n == ps->cap) {
+        int cap = ps->cap ? ps->cap * 2 : 64;
+        struct pollfd *fds = realloc(ps->fds, (size_t)cap * sizeof *fds);
+        if (!fds)
+            return -1;
+        ps->fds = fds;
+        ps->cap = cap;
+    }
     ps->fds[ps->n] = (struct pollfd){ .fd = fd, .events = events };
     return ps->n++;
 }
@@ -84,7 +93,7 @@ static int timeout_until(uint64_t deadline_ns)
 
 static void host_loop(struct vm *vm)
 {
-    struct vm_poll_set ps;
+    struct vm_poll_set ps = { NULL, 0, 0 };
     while (!atomic_load(&vm->exiting)) {
         ps.n = 0;
         int wake = vm_poll_add(&ps, vm->wake_fd, POLLIN);
@@ -119,6 +128,7 @@ static void host_loop(struct vm *vm)
         if (vm->deadline_ns && vm_host_ns() >= vm->deadline_ns)
             vm_request_exit(vm, VM_EXIT_TIMEOUT, 0);
     }
+    free(ps.fds);
 }
 
 struct vm_exit vm_run(struct vm *vm)

@@ -298,7 +298,67 @@ def test_errors(ctx):
     return "ok"
 
 
-TESTS = [("errors", test_errors), ("user", test_user), ("switch", test_switch), ("tap", test_tap)]
+# ---- many connections at once through slirp ----------------------------------------
+
+class Gather:
+    """Accepts connections until n are open at once, answers each, and
+    keeps them all open for a while."""
+
+    def __init__(self, n):
+        self.n = n
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(256)
+        self.port = self.srv.getsockname()[1]
+        self.peak = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        conns = []
+        self.srv.settimeout(120)
+        try:
+            while len(conns) < self.n:
+                c, _ = self.srv.accept()
+                conns.append(c)
+                self.peak = len(conns)
+        except OSError:
+            pass
+        for c in conns:
+            c.sendall(b"ok\n")
+        time.sleep(8)
+        for c in conns:
+            c.close()
+        self.srv.close()
+
+
+def test_many(ctx):
+    """More simultaneous guest connections than a small poll set holds:
+    each is a host socket slirp must poll."""
+    ctx.need_guest()
+    n = 150
+    gather = Gather(n)
+    script = f"""
+ip link set eth0 up
+udhcpc -i eth0 -q -n -t 5 -T 2 -s /etc/udhcpc/default.script >/dev/null 2>&1
+i=0
+while [ $i -lt {n} ]; do sleep 1000 | nc 10.0.2.2 {gather.port} > /tmp/c$i & i=$((i+1)); done
+# every connection is still open: each answer must have been read by now
+sleep 4
+echo "OK=$(cat /tmp/c* | grep -c ok)"
+killall sleep
+"""
+    g = ctx.start("many", script, ["user"])
+    try:
+        got = field(g, "OK", BOOT_TIMEOUT)
+        expect(got == str(n), f"{got} of {n} simultaneous connections answered "
+               f"(the host saw at most {gather.peak} at once)")
+        expect(g.wait_exit(30) == 0, "the guest did not power off cleanly")
+    finally:
+        g.close()
+    return f"{n} connections at once"
+
+
+TESTS = [("errors", test_errors), ("user", test_user), ("many", test_many), ("switch", test_switch), ("tap", test_tap)]
 
 
 def main():
