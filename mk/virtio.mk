@@ -8,3 +8,8 @@
 check-virtio: $(BUILD)/vessel $(if $(filter 1,$(NO_GUEST)),,guest)
 	python3 tests/virtio/test_virtio.py --vessel $(BUILD)/vessel --guest $(BUILD)/guest
 CHECK_TARGETS += check-virtio
+
+# Guest dd on virtio-blk (O_DIRECT, 1 MiB blocks), Vessel vs QEMU.
+bench-virtio: $(BUILD)/vessel $(if $(filter 1,$(NO_GUEST)),,guest)
+	python3 bench/virtio_blk.py $(BUILD)/vessel $(BUILD)/guest
+BENCH_TARGETS += bench-virtio

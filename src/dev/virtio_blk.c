@@ -70,7 +70,9 @@
 
 #define SECTOR          512u
 #define QUEUE_SIZE      256
-#define SEG_MAX         (QUEUE_SIZE - 2)    /* data segments per request */
+/* Data segments per request: with indirect descriptors a 1 MiB request of
+ * 4 KiB pages (256 segments) fits in one; the transport's chain limit. */
+#define SEG_MAX         (VIRTQ_MAX_CHAIN - 2)
 #define SIZE_MAX_SEG    (4u << 20)          /* bytes per segment */
 #define MAX_IOV         (SEG_MAX + 2)       /* + header + status */
 #define MAX_RANGES      16                  /* discard / write-zeroes segments */
@@ -112,10 +114,9 @@ struct vblk {
 
     pthread_mutex_t lock;
     pthread_cond_t drained;
-    struct vblk_req *free;              /* request pool */
-    unsigned inflight;
+    struct vblk_req *free;              /* request pool, grown on demand */
+    unsigned nreqs, inflight;
     bool starved;                       /* worker stopped popping: pool empty */
-    struct vblk_req pool[QUEUE_SIZE];
 };
 
 static bool writeback(struct vblk *b)
@@ -128,10 +129,17 @@ static bool writeback(struct vblk *b)
 
 /* ---- request pool ---- */
 
+/* At most one request per ring entry is in flight; a guest that reuses
+ * descriptors before their completion waits for a free one. */
 static struct vblk_req *req_get(struct vblk *b)
 {
     pthread_mutex_lock(&b->lock);
     struct vblk_req *r = b->free;
+    if (!r && b->nreqs < QUEUE_SIZE && (r = malloc(sizeof *r)) != NULL) {
+        r->dev = b;
+        r->next_free = NULL;
+        b->nreqs++;
+    }
     if (r) {
         b->free = r->next_free;
         b->inflight++;
@@ -393,6 +401,11 @@ static void vblk_destroy(struct virtio_dev *vdev)
                 strerror(-ret));
     if (b->excl_fd >= 0)
         close(b->excl_fd);
+    while (b->free) {
+        struct vblk_req *r = b->free;
+        b->free = r->next_free;
+        free(r);
+    }
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->drained);
     free(b);
@@ -591,11 +604,6 @@ int virtio_blk_create(struct vm *vm, const char *args, char *err, size_t errlen)
 
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->drained, NULL);
-    for (unsigned i = 0; i < QUEUE_SIZE; i++) {
-        b->pool[i].dev = b;
-        b->pool[i].next_free = b->free;
-        b->free = &b->pool[i];
-    }
 
     uint8_t cfg[CFG_SIZE] = { 0 };
     virtio_put_le64(cfg + CFG_CAPACITY, b->capacity);

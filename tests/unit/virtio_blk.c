@@ -96,7 +96,7 @@ static void test_basic(void)
     CHECK(f & VIRTIO_BIT(14));                         /* WRITE_ZEROES */
     CHECK_EQ(cfg32(&d, 0), DISK_SECTORS);              /* capacity low */
     CHECK_EQ(cfg32(&d, 4), 0);
-    CHECK_EQ(cfg32(&d, 12), 254);                      /* seg_max */
+    CHECK_EQ(cfg32(&d, 12), 1022);                     /* seg_max */
     CHECK_EQ(cfg32(&d, 20), 512);                      /* blk_size */
     CHECK(h_init(&d, 0, 1, 256));
     /* Config is read-only except the writeback byte. */
