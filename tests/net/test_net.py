@@ -4,6 +4,8 @@
   user    slirp: DHCP gives 10.0.2.15; the guest fetches a file from an
           HTTP server on the host's loopback through the gateway 10.0.2.2;
           two hostfwd rules reach a guest httpd and a guest nc.
+  restrict restrict=on: DHCP and hostfwd work, the guest reaches nothing.
+  many    150 guest connections open at once are all served.
   switch  two VMs on one --net switch ping each other and move 100 MiB
           through TCP, with matching sha256 on both sides.
   tap     (root only) a guest on a tap reaches a host server; a second VM
@@ -298,6 +300,45 @@ def test_errors(ctx):
     return "ok"
 
 
+def test_restrict(ctx):
+    """restrict=on: DHCP still answers and forwarded ports reach the guest,
+    but the guest reaches nothing, not even the host's loopback."""
+    ctx.need_guest()
+    root = os.path.join(ctx.tmp, "www-restrict")
+    os.makedirs(root)
+    with open(os.path.join(root, "f"), "w") as f:
+        f.write("secret\n")
+    srv = http_server(root)
+    fwd = netguest.free_port()
+    script = f"""
+ip link set eth0 up
+udhcpc -i eth0 -q -n -t 5 -T 2 -s /etc/udhcpc/default.script >/dev/null 2>&1
+echo "ADDR=$(ip -4 addr show eth0 | grep -o 'inet [0-9.]*')"
+wget -q -T 3 -O /tmp/f http://10.0.2.2:{srv.server_address[1]}/f 2>/dev/null && echo WGET=reached || echo WGET=blocked
+(sleep 1; echo READY=1) &
+echo "from the restricted guest" | nc -l -p 5000
+"""
+    g = ctx.start("restrict", script, [f"user,restrict=on,hostfwd=tcp:127.0.0.1:{fwd}-:5000"])
+    try:
+        expect(field(g, "ADDR", BOOT_TIMEOUT) == "inet 10.0.2.15", "no DHCP address with restrict=on")
+        expect(field(g, "WGET", 30) == "blocked", "restrict=on let the guest reach the host")
+        field(g, "READY", 30)
+        with socket.create_connection(("127.0.0.1", fwd), timeout=30) as s:
+            s.settimeout(30)
+            got = b""
+            while not got.endswith(b"\n"):
+                b = s.recv(100)
+                if not b:
+                    break
+                got += b
+        expect(got == b"from the restricted guest\n", f"hostfwd with restrict=on: got {got!r}")
+        expect(g.wait_exit(30) == 0, "the guest did not power off cleanly")
+    finally:
+        g.close()
+        srv.shutdown()
+    return "ok"
+
+
 # ---- many connections at once through slirp ----------------------------------------
 
 class Gather:
@@ -358,7 +399,7 @@ killall sleep
     return f"{n} connections at once"
 
 
-TESTS = [("errors", test_errors), ("user", test_user), ("many", test_many), ("switch", test_switch), ("tap", test_tap)]
+TESTS = [("errors", test_errors), ("user", test_user), ("restrict", test_restrict), ("many", test_many), ("switch", test_switch), ("tap", test_tap)]
 
 
 def main():
