@@ -22,6 +22,7 @@ import cases_seccomp  # noqa: E402,F401
 import cases_hooks  # noqa: E402,F401
 import cases_config  # noqa: E402,F401
 import cases_cli  # noqa: E402,F401
+import cases_robust  # noqa: E402,F401
 
 if __name__ == "__main__":
     sys.exit(suite.main("OCI conformance", sys.argv[1:]))
