@@ -206,7 +206,10 @@ _Noreturn void init_main(struct ctr_launch *l)
 {
     struct ctr_err err;
     char exe[4096];
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Die with the runtime during setup.  (A helper's child cannot: the
+     * helper exits on purpose; it notices the runtime's end on sync_fd.) */
+    if (!l->via_helper)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (setup(l, exe, sizeof exe, &err) < 0) {
         report(l->sync_fd, err.msg);
         _exit(1);

@@ -21,6 +21,7 @@ struct ctr_launch {
     bool userns_new;                    /* we create the user namespace */
     bool in_userns;                     /* the process runs in a non-initial user ns */
     bool rootless;                      /* the runtime itself is unprivileged */
+    bool via_helper;                    /* forked by a namespace-joining helper */
     bool no_pivot;
     bool no_new_keyring;
     int ns_fds[NS_COUNT];               /* namespaces to join, -1 otherwise */

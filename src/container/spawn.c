@@ -130,8 +130,10 @@ _Noreturn static void helper_main(struct ctr_launch *l, int flags)
         ctr_fail_errno(&err, "fork");
         goto fail;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        l->via_helper = true;
         init_main(l);
+    }
     sync_send(l->sync_fd, SYNC_PID, pid, NULL);
     _exit(0);
 fail:

@@ -210,6 +210,97 @@ c['mounts'].append({'destination': '/evil/sub', 'type': 'tmpfs', 'source': 'tmpf
 R run -b "$B" t-symlink; expect "symlinked mount point runs" 0 $?
 [ -z "$(ls -A "$T/host-target")" ] && ok || bad "symlinked mount point stayed in the rootfs"
 
+# ---- more namespaces, fds, devices ------------------------------------
+B=$(bundle timens 'c["linux"]["namespaces"] += [{"type": "time"}]
+c["linux"]["timeOffsets"] = {"monotonic": {"secs": 31536000}, "boottime": {"secs": 31536000}}' \
+    sh -c 'cut -d. -f1 /proc/uptime; grep -c ":/$" /proc/self/cgroup; cat <&3')
+echo preserved > "$T/fd3"
+out=$(R run --preserve-fds 1 -b "$B" t-timens 3<"$T/fd3" | tr '\n' ' ')
+up=$(cut -d. -f1 /proc/uptime)
+set -- $out
+[ "${1:-0}" -ge $((up + 31536000 - 5)) ] && ok || bad "time namespace offset" "$out (host uptime $up)"
+[ "${2:-0}" -ge 3 ] && ok || bad "cgroup namespace root" "$out"
+expect "preserve-fds" "preserved" "${3:-}"
+B=$(bundle nopivot "" sh -c 'echo pivotless; cat /proc/1/cmdline | tr "\0" " "')
+contains "--no-pivot" "pivotless" "$(R run --no-pivot -b "$B" t-nopivot)"
+B=$(bundle joined "" sleep 30)
+R run -d -b "$B" t-joined-a
+P=$(R state t-joined-a | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+B=$(bundle joiner "for n in c['linux']['namespaces']:
+    if n['type'] in ('network', 'pid', 'ipc'): n['path'] = '/proc/$P/ns/' + {'network': 'net'}.get(n['type'], n['type'])" \
+    sh -c 'readlink /proc/self/ns/net; ps -o args | grep -c "^sleep 30$"')
+expect "join namespaces by path" "$(readlink /proc/$P/ns/net) 1" "$(R run -b "$B" t-joiner | tr '\n' ' ' | sed 's/ *$//')"
+R delete -f t-joined-a
+B=$(bundle devices 'c["linux"]["devices"] = [{"path": "/dev/myfull", "type": "c", "major": 1, "minor": 7, "fileMode": 384, "uid": 1000, "gid": 1000}, {"path": "/dev/lc", "type": "c", "major": 10, "minor": 237}]
+c["linux"]["resources"]["devices"] = [{"allow": False, "access": "rwm"}, {"allow": True, "type": "c", "major": 10, "minor": 237, "access": "r"}]
+for k in ("bounding", "effective", "permitted"): c["process"]["capabilities"][k].append("CAP_MKNOD")' \
+    sh -c 'ls -ln /dev/myfull | tr -s " " | cut -d" " -f1,3,4,5,6; head -c 0 /dev/lc && echo allowed; mknod /dev/sda b 8 0 && (head -c 1 /dev/sda 2>/dev/null || echo denied)')
+expect "devices and the device cgroup" "crw------- 1000 1000 1, 7 allowed denied" "$(R run -b "$B" t-devices | tr '\n' ' ' | sed 's/ *$//')"
+
+# ---- console socket and seccomp notify (agents in python) ---------------
+cat > "$T/recvtty.py" <<'PY'
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 1024, 1)
+out = b""
+while True:
+    try: d = os.read(fds[0], 4096)
+    except OSError: break
+    if not d: break
+    out += d
+open(sys.argv[2], "w").write(out.decode().replace("\r", ""))
+PY
+waitsock() { for i in $(seq 100); do [ -S "$1" ] && return; sleep 0.05; done; }
+python3 "$T/recvtty.py" "$T/tty.sock" "$T/tty.out" & agent=$!
+waitsock "$T/tty.sock"
+B=$(bundle console 'c["process"]["terminal"] = True' sh -c 'tty; echo over-the-socket')
+R create --console-socket "$T/tty.sock" -b "$B" t-console && R start t-console
+wait $agent
+expect "console socket pty" "/dev/pts/0 over-the-socket" "$(tr '\n' ' ' < "$T/tty.out" | sed 's/ *$//')"
+R delete -f t-console
+cat > "$T/agent.py" <<'PY'
+import socket, sys, os, json
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 65536, 1)
+st = json.loads(msg)
+open(sys.argv[2], "w").write("%s %s %s %d" % (st["fds"][0], st["metadata"], st["state"]["id"], len(fds)))
+os.close(fds[0])       # pending notifications now fail with ENOSYS
+PY
+python3 "$T/agent.py" "$T/agent.sock" "$T/agent.out" & agent=$!
+waitsock "$T/agent.sock"
+B=$(bundle notify "c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$T/agent.sock', 'listenerMetadata': 'meta', 'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_NOTIFY'}]}
+c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs'})" sh -c 'mkdir /tmp/x 2>&1')
+out=$(R run -b "$B" t-notify)
+wait $agent
+expect "seccomp notify fd sent" "seccompFd meta t-notify 1" "$(cat "$T/agent.out" 2>/dev/null)"
+contains "seccomp notify without agent" "Function not implemented" "$out"
+
+# ---- exec --process, kill --all, ps ---------------------------------------
+B=$(bundle procs "" sh -c 'sleep 30 & sleep 30')
+R run -d -b "$B" t-procs
+cat > "$T/process.json" <<'PY'
+{"args": ["sh", "-c", "echo $X $(id -u)"], "env": ["X=fromjson"], "cwd": "/", "user": {"uid": 7, "gid": 7}}
+PY
+expect "exec --process" "fromjson 7" "$(R exec --process "$T/process.json" t-procs)"
+contains "ps table" "sleep 30" "$(R ps t-procs)"
+R kill --all t-procs KILL; sleep 0.3
+expect "kill --all" stopped "$(st t-procs)"
+R delete t-procs
+
+# ---- rootless (as nobody) ----------------------------------------------
+if command -v setpriv >/dev/null; then
+    RL=$T/rootless; mkdir -p "$RL" "$T/xdg"; chown 65534:65534 "$RL" "$T/xdg"
+    ln -s "$ROOTFS" "$RL/rootfs"
+    out=$(cd "$RL" && setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$T/xdg" \
+        sh -c "'$RUNC' spec --rootless && python3 -c \"
+import json; c = json.load(open('config.json')); c['process']['terminal'] = False
+c['process']['args'] = ['sh', '-c', 'id -u; cat /proc/self/uid_map']; json.dump(c, open('config.json', 'w'))\" &&
+        '$RUNC' run rl && '$RUNC' list -q" 2>&1)
+    expect "rootless run" "0 0 65534 1" "$(echo "$out" | tr -s ' \n' ' ' | sed 's/^ //; s/ *$//')"
+fi
+
 # ---- terminal, list, spec, features ------------------------------------
 B=$(bundle tty 'c["process"]["terminal"] = True' sh -c 'test -t 0 && tty')
 out=$(R run -b "$B" t-tty < /dev/null 2>&1); contains "terminal" "/dev/pts/0" "$out"
