@@ -116,6 +116,8 @@ expect "user namespace mapping" "0 0 100000 65536 65534" "$(R run -b "$B" t-user
 B=$(bundle life "" sleep 30)
 R create -b "$B" --pid-file "$T/life.pid" t-life; expect "create" 0 $?
 st() { R state "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'; }
+# wait_status ID STATUS: poll (up to 10 s) rather than guess how long a kill takes
+wait_status() { for i in $(seq 100); do [ "$(st "$1")" = "$2" ] && return; sleep 0.1; done; }
 expect "state created" created "$(st t-life)"
 expect "pid file" "$(R state t-life | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')" "$(cat "$T/life.pid")"
 R create -b "$B" t-life 2>/dev/null; expect "duplicate id refused" 1 $?
@@ -127,7 +129,7 @@ expect "exec" "in" "$(R exec t-life echo in)"
 R exec t-life sh -c 'exit 5'; expect "exec exit status" 5 $?
 R pause t-life; expect "state paused" paused "$(st t-life)"
 R resume t-life; expect "state resumed" running "$(st t-life)"
-R kill t-life KILL; sleep 0.2
+R kill t-life KILL; wait_status t-life stopped
 expect "state stopped" stopped "$(st t-life)"
 R kill t-life TERM 2>/dev/null; expect "kill stopped refused" 1 $?
 R start t-life 2>/dev/null; expect "start stopped refused" 1 $?
@@ -143,7 +145,7 @@ B=$(bundle force 'c["linux"]["cgroupsPath"] = "/vessel-test/force"' sh -c 'sleep
 R run -d -b "$B" t-force
 pid=$(R state t-force | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 R delete -f t-force; expect "delete --force running" 0 $?
-sleep 0.1
+for i in $(seq 50); do grep -qs '^State:.*[RSD]' /proc/$pid/status || break; sleep 0.1; done
 grep -qs '^State:.*[RSD]' /proc/$pid/status && bad "process gone after delete" || ok
 ls -d /sys/fs/cgroup/*/vessel-test/force 2>/dev/null | grep -q . && bad "cgroup gone after delete" || ok
 [ -e "$ROOT/t-force" ] && bad "state gone after delete" || ok
@@ -151,7 +153,8 @@ ls -d /sys/fs/cgroup/*/vessel-test/force 2>/dev/null | grep -q . && bad "cgroup 
 # a runtime killed in the middle of create can be cleaned up
 B=$(bundle crash 'c["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "5"]}]}' sleep 60)
 R create -b "$B" t-crash & rpid=$!
-sleep 0.5; kill -9 $rpid; wait $rpid 2>/dev/null
+for i in $(seq 100); do [ -e "$ROOT/t-crash/state.json" ] && break; sleep 0.05; done
+sleep 0.2; kill -9 $rpid; wait $rpid 2>/dev/null
 R delete -f t-crash; expect "delete --force after crashed create" 0 $?
 [ -e "$ROOT/t-crash" ] && bad "state gone after crashed create" || ok
 ls -d /sys/fs/cgroup/*/t-crash /sys/fs/cgroup/memory/*/*/t-crash 2>/dev/null | grep -q . && bad "cgroups gone after crashed create" || ok
@@ -285,7 +288,7 @@ cat > "$T/process.json" <<'PY'
 PY
 expect "exec --process" "fromjson 7" "$(R exec --process "$T/process.json" t-procs)"
 contains "ps table" "sleep 30" "$(R ps t-procs)"
-R kill --all t-procs KILL; sleep 0.3
+R kill --all t-procs KILL; wait_status t-procs stopped
 expect "kill --all" stopped "$(st t-procs)"
 R delete t-procs
 
