@@ -79,15 +79,14 @@ static void usage(FILE *f)
 {
     fprintf(f, usage_text, VM_MAX_CPUS);
     for (const struct vm_device_type *t = vm_device_types; t->type; t++) {
-        char head[128];
-        if (t->shorthand && !t->usage[0])
-            snprintf(head, sizeof head, "--device %s  (or --%s)", t->type, t->shorthand);
-        else if (t->shorthand)
-            snprintf(head, sizeof head, "--device %s,%s  (or --%s %s)", t->type, t->usage,
-                     t->shorthand, t->usage);
-        else
-            snprintf(head, sizeof head, "--device %s,%s", t->type, t->usage);
-        fprintf(f, "  %s\n      %s\n", head, t->help);
+        bool args = t->usage && *t->usage;
+        fputs("  ", f);
+        if (t->shorthand)
+            fprintf(f, "--%s%s, ", t->shorthand, args ? " ARGS" : "");
+        fprintf(f, "--device %s%s\n", t->type, args ? ",ARGS" : "");
+        if (args)
+            fprintf(f, "      ARGS: %s\n", t->usage);
+        fprintf(f, "      %s\n", t->help);
     }
     fputs(usage_tail, f);
 }
@@ -272,11 +271,11 @@ int cmd_run(int argc, char **argv)
     unsigned nopt = NCORE;
     for (unsigned i = 0; vm_device_types[i].type && nopt < NCORE + MAX_TYPES; i++)
         if (vm_device_types[i].shorthand)
-            longopts[nopt++] = (struct option){ vm_device_types[i].shorthand,
-                                                /* usage "": a flag (--rng) */
-                                                vm_device_types[i].usage[0] ?
-                                                required_argument : no_argument, NULL,
-                                                OPT_SHORTHAND_BASE + (int)i };
+            longopts[nopt++] = (struct option){
+                vm_device_types[i].shorthand,
+                vm_device_types[i].usage && *vm_device_types[i].usage ? required_argument
+                                                                       : no_argument,
+                NULL, OPT_SHORTHAND_BASE + (int)i };
     longopts[nopt] = (struct option){ 0 };
 
     optind = 1;

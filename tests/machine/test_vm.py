@@ -230,7 +230,7 @@ def test_cli_errors(c):
                f"(want {want}), stderr should say '{msg}'", out, err)
     st, out, err, _ = c.run(["--help"])
     expect(st == 0 and "Usage: vessel run" in out and "Exit status" in out, "--help", out, err)
-    expect("--device loader," in out, "--help does not list device types", out, err)
+    expect("--device loader" in out, "--help does not list device types", out, err)
 
 
 def test_dtb(c):
