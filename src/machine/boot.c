@@ -1,8 +1,8 @@
 /*
  * boot.c — what is in RAM and where the harts start.
  *
- * Direct boot (default): the kernel (Linux Image at RAM + text_offset, or
- * an ELF at its physical addresses) starts on hart 0 in S mode with
+ * Direct boot (default): the kernel (Linux Image, plain or gzipped, at
+ * RAM + text_offset, or an ELF at its physical addresses) starts on hart 0 in S mode with
  * a0 = 0, a1 = DT; the other harts wait STOPPED for SBI HSM hart_start;
  * Vessel itself is the SBI.
  *
@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "dev/htif.h"
 #include "dev/rom.h"
 #include "machine/boot.h"
@@ -171,6 +172,80 @@ static int setup_htif(struct vm *vm, const uint8_t *elf, size_t size, const char
     return 0;
 }
 
+/* Image.gz: decompress straight into guest RAM at its load address. */
+static int load_kernel_gz(struct vm *vm, const char *path, uint64_t fixed_base,
+                          char *err, size_t errlen)
+{
+    gzFile gz = gzopen(path, "rb");
+    if (!gz) {
+        snprintf(err, errlen, "cannot open kernel '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    uint8_t hdr[LINUX_IMAGE_HEADER_SIZE];
+    struct linux_image img;
+    char why[256];
+    int rc = -1;
+    int n = gzread(gz, hdr, sizeof hdr);
+    if (n != (int)sizeof hdr ||
+        linux_image_parse(hdr, sizeof hdr, sizeof hdr, &img, why, sizeof why) < 0) {
+        snprintf(err, errlen, "kernel '%s': gzip-compressed, but %s", path,
+                 n == (int)sizeof hdr ? why : "corrupt or too short");
+        goto out;
+    }
+    uint64_t base = fixed_base ? fixed_base : VIRT_DRAM_BASE + img.text_offset;
+    uint64_t ram_end = VIRT_DRAM_BASE + vm->ram_size;
+    bool size_known = img.image_size > sizeof hdr;   /* 0 in old headers */
+    uint64_t limit = size_known ? img.image_size : (base < ram_end ? ram_end - base : 0);
+    if (base >= ram_end || limit > ram_end - base) {
+        snprintf(err, errlen, "kernel '%s' needs %" PRIu64 " MiB at 0x%" PRIx64
+                 ": it does not fit in %" PRIu64 " MiB of RAM (see --mem)", path,
+                 (limit + MIB - 1) / MIB, base, vm->ram_size / MIB);
+        goto out;
+    }
+    if (size_known && vm_claim_ram(vm, base, limit, "kernel", err, errlen) < 0)
+        goto out;
+    uint8_t *dst = vm_guest_ptr(vm, base, limit);
+    memcpy(dst, hdr, sizeof hdr);
+    uint64_t got = sizeof hdr;
+    for (;;) {
+        uint64_t room = limit - got;
+        unsigned chunk = room > (1u << 30) ? (1u << 30) : (unsigned)room;
+        if (chunk == 0) {
+            uint8_t probe;
+            if (gzread(gz, &probe, 1) > 0) {
+                snprintf(err, errlen, "kernel '%s': decompresses to more than its "
+                         "image_size (%" PRIu64 " bytes)", path, limit);
+                goto out;
+            }
+            break;
+        }
+        int k = gzread(gz, dst + got, chunk);
+        if (k < 0) {
+            int zerr;
+            snprintf(err, errlen, "kernel: %s", gzerror(gz, &zerr));
+            goto out;
+        }
+        if (k == 0) {
+            int zerr;
+            const char *msg = gzerror(gz, &zerr);
+            if (zerr != Z_OK && zerr != Z_STREAM_END) {   /* truncated file */
+                snprintf(err, errlen, "kernel: %s (truncated or corrupt)", msg);
+                goto out;
+            }
+            break;
+        }
+        got += (uint64_t)k;
+    }
+    if (!size_known && vm_claim_ram(vm, base, got, "kernel", err, errlen) < 0)
+        goto out;
+    vm->kernel_entry = vm->kernel_base = base;
+    vm->kernel_end = base + (size_known ? limit : got);
+    rc = 0;
+out:
+    gzclose(gz);
+    return rc;
+}
+
 /*
  * Load the kernel (direct boot) or the firmware's payload (fixed_base set,
  * --bios): a Linux Image, an ELF, or (payload only) any raw binary such as
@@ -191,6 +266,8 @@ static int load_kernel(struct vm *vm, const char *path, uint64_t fixed_base,
     }
     close(fd);
 
+    if (hlen >= 2 && hdr[0] == 0x1f && hdr[1] == 0x8b)
+        return load_kernel_gz(vm, path, fixed_base, err, errlen);
     if (elf_is_elf(hdr, hlen)) {
         uint8_t *data;
         size_t size;

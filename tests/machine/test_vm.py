@@ -309,6 +309,23 @@ def test_linux_1cpu(c):
     print(f"    (boot to poweroff: {t:.1f}s)", end="")
 
 
+def test_linux_gzip_kernel(c):
+    import gzip
+    image, _ = c.need_guest()
+    gz = os.path.join(c.tmp, "Image.gz")
+    with open(image, "rb") as f, gzip.open(gz, "wb", compresslevel=1) as g:
+        g.write(f.read())
+    boot_linux(c, 1, extra=["--kernel", gz])
+    with open(gz, "rb") as f:
+        head = f.read(200000)
+    bad = os.path.join(c.tmp, "Image.trunc.gz")
+    with open(bad, "wb") as f:
+        f.write(head)
+    st, out, err, _ = c.run(["--kernel", bad])
+    expect(st == 1 and "truncated or corrupt" in err, f"truncated Image.gz: status {st}",
+           out, err)
+
+
 def test_linux_2cpu(c):
     boot_linux(c, 2)
 
@@ -448,7 +465,7 @@ def test_default_guest(c):
 TESTS = [
     test_cli_errors, test_htif_pass, test_htif_fail, test_access_faults, test_sbi,
     test_uart_irq, test_eof_keeps_running, test_ctrl_a, test_dtb,
-    test_linux_1cpu, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
+    test_linux_1cpu, test_linux_gzip_kernel, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
     test_opensbi_fw_dynamic, test_opensbi_fw_jump, test_opensbi_uboot, test_default_guest,
 ]
 
