@@ -12,6 +12,9 @@
  * fw_dynamic); the kernel, if any, waits at the next 2 MiB boundary after
  * the firmware (0x80200000, where fw_jump jumps).
  *
+ * `--bios none` (QEMU's spelling): no firmware; the --kernel program runs
+ * in M mode from the same reset vector.  `--bios default` is direct boot.
+ *
  * Both: the DT sits at the top of the first GiB of RAM (2 MiB aligned, as
  * QEMU puts it), the initrd just below it.
  */
@@ -464,6 +467,16 @@ int boot_prepare(struct vm *vm, char *err, size_t errlen)
             return -1;
         }
         if (load_kernel(vm, cfg->kernel, 0, err, errlen) < 0)
+            return -1;
+        vm->entry = vm->kernel_entry;
+    } else if (strcmp(cfg->bios, "none") == 0) {
+        /* QEMU's -bios none: the program itself runs in M mode from the
+         * reset vector (raw binaries at the start of RAM). */
+        if (!cfg->kernel) {
+            snprintf(err, errlen, "--bios none needs --kernel PROGRAM");
+            return -1;
+        }
+        if (load_kernel(vm, cfg->kernel, VIRT_DRAM_BASE, err, errlen) < 0)
             return -1;
         vm->entry = vm->kernel_entry;
     } else {

@@ -298,7 +298,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         .opaque = vm, .mmio_read = bus_mmio_read, .mmio_write = bus_mmio_write,
         .get_time = bus_get_time,
     };
-    vm->direct_boot = cfg->bios == NULL;
+    vm->direct_boot = cfg->bios == NULL || strcmp(cfg->bios, "default") == 0;
     if (vm->direct_boot)
         vm->bus.sbi_call = sbi_call;
 

@@ -64,7 +64,8 @@ struct vm_config {
     const char *kernel;         /* Linux Image or ELF; with bios: the payload */
     const char *initrd;
     const char *append;         /* kernel command line (NULL: none) */
-    const char *bios;           /* M-mode firmware; NULL = built-in SBI */
+    const char *bios;           /* M-mode firmware; NULL or "default" = built-in
+                                 * SBI; "none" = kernel runs in M mode */
     const char *dtb_out;        /* also write the generated DT here */
     int         console_in;     /* host fd read for the UART, -1 = none */
     int         console_out;    /* host fd the UART writes to, -1 = none */

@@ -96,6 +96,14 @@ def test_htif_pass(c):
     expect(out == "hello from HTIF\n", f"output {out!r}", out, err)
 
 
+def test_bios_none(c):
+    # QEMU's spelling for "no firmware, run the program in M mode".
+    st, out, err, _ = c.run(["--bios", "none", "--kernel", c.elf("htif_hello.elf")])
+    expect(st == 0 and out == "hello from HTIF\n", f"status {st}", out, err)
+    st, out, err, _ = c.run(["--bios", "none"])
+    expect(st == 1 and "needs --kernel" in err, f"status {st}", out, err)
+
+
 def test_htif_fail(c):
     st, out, err, _ = c.run(["--bios", c.elf("htif_fail.elf")])
     expect(st == 4, f"status {st}, want 4 (guest failure)", out, err)
@@ -463,7 +471,7 @@ def test_default_guest(c):
 
 
 TESTS = [
-    test_cli_errors, test_htif_pass, test_htif_fail, test_access_faults, test_sbi,
+    test_cli_errors, test_htif_pass, test_bios_none, test_htif_fail, test_access_faults, test_sbi,
     test_uart_irq, test_eof_keeps_running, test_ctrl_a, test_dtb,
     test_linux_1cpu, test_linux_gzip_kernel, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
     test_opensbi_fw_dynamic, test_opensbi_fw_jump, test_opensbi_uboot, test_default_guest,
