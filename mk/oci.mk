@@ -2,7 +2,8 @@
 # (owned by the oci area; the runtime itself lives in src/container/)
 #
 #   make check-oci             conformance suite + functional tests, against
-#                              Vessel, runc and crun (through crun-legacy)
+#                              Vessel, runc and crun (through crun-legacy),
+#                              and the suite's self-test (mutated runc)
 #   make check-oci OCI_STRICT=1  also fail when Vessel fails a test that runc
 #                              or crun passes (the acceptance gate of issue 8)
 #   make bench-container       latency and peak RSS against crun and runc
@@ -34,8 +35,8 @@ $(OCI_RUSAGE): bench/container-rusage.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
 
-.PHONY: check-oci check-oci-conformance check-oci-functional bench-container
-check-oci: check-oci-conformance check-oci-functional
+.PHONY: check-oci check-oci-conformance check-oci-functional check-oci-selftest bench-container
+check-oci: check-oci-conformance check-oci-functional check-oci-selftest
 
 check-oci-conformance: $(OCI_CHECKER) $(BUILD)/vessel-runc
 	@$(OCI_PYTHON) tests/oci/conformance.py --spec-map | cmp -s - tests/oci/SPEC-MAP.md || \
@@ -44,6 +45,11 @@ check-oci-conformance: $(OCI_CHECKER) $(BUILD)/vessel-runc
 
 check-oci-functional: $(OCI_CHECKER) $(BUILD)/vessel-runc
 	$(OCI_ENV) $(OCI_PYTHON) tests/oci/functional.py $(OCI_ARGS)
+
+# The suite's own test: features removed from config.json behind runc's
+# back must make the tests of those features fail.
+check-oci-selftest: $(OCI_CHECKER)
+	$(OCI_ENV) $(OCI_PYTHON) tests/oci/selftest.py
 
 bench-container: $(OCI_CHECKER) $(OCI_RUSAGE) $(BUILD)/vessel-runc
 	$(OCI_ENV) OCI_RUSAGE=$(abspath $(OCI_RUSAGE)) bench/container.sh

@@ -273,6 +273,11 @@ def _(ctx):
         mi = f.read()
     if " /mnt/created " not in mi:
         die("the tmpfs at /mnt/created is not mounted after create")
+    import subprocess
+    h = subprocess.run(["nsenter", "--target", str(pid), "--uts", "hostname"],
+                       capture_output=True, text=True).stdout.strip()
+    if h != "created-host":
+        die("hostname after create is %r, expected 'created-host'" % h)
     with open("/proc/%d/cgroup" % pid) as f:
         cg = [l.split(":") for l in f.read().splitlines()]
     path = [p for _h, ctl, p in cg if "pids" in ctl.split(",")]
