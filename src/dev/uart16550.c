@@ -6,6 +6,13 @@
  * byte, until it reads IIR; Linux's 8250 driver relies on exactly that when
  * it probes the transmitter interrupt at startup.  Received bytes wait in a
  * 16-byte FIFO; the host refills it when the guest drains it.
+ *
+ * Nothing the host sends is lost: input enters the FIFO only while the
+ * guest listens — the receive interrupt is enabled (Linux, once its port
+ * is open), or the guest polls an empty receiver (64 LSR reads in a row
+ * with no transmission in between: U-Boot, OpenSBI, bare-metal loops).
+ * Drivers reset the FIFO and read RBR "for luck" while they set the port
+ * up; bytes a FIFO reset would discard are kept and delivered again.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -49,7 +56,10 @@ struct uart16550 {
     uint8_t lsr_err;           /* sticky error bits, cleared by reading LSR */
     bool thr_ipending;
     bool irq_level;
-    bool configured;           /* the guest has set the UART up: take input */
+    bool polling;              /* the guest polls the receiver: deliver */
+    unsigned lsr_polls;        /* LSR reads on an empty receiver in a row */
+    uint8_t held[2 * UART16550_FIFO_SIZE];   /* saved from FIFO resets */
+    unsigned held_count;
     uint8_t rx[UART16550_FIFO_SIZE];
     unsigned rx_head, rx_count;
 };
@@ -83,16 +93,31 @@ static void update_irq(struct uart16550 *u)
     }
 }
 
-/* The guest's first write to IER, FCR or LCR: from now on host input
- * goes into the FIFO (before, the host keeps it, so that the FIFO reset a
- * driver does at initialisation cannot throw typed input away). */
-static void mark_configured(struct uart16550 *u)
+#define POLLS_TO_LISTEN 64
+
+static bool listening(const struct uart16550 *u)
 {
-    if (!u->configured) {
-        u->configured = true;
-        if (u->be.rx_space)
-            u->be.rx_space(u->be.opaque);
-    }
+    return (u->ier & IER_RDI) || u->polling;
+}
+
+static bool rx_put(struct uart16550 *u, uint8_t byte);
+
+/* Bytes saved from a FIFO reset go first once the guest listens. */
+static void refill_from_held(struct uart16550 *u)
+{
+    unsigned n = 0;
+    while (n < u->held_count && listening(u) && rx_put(u, u->held[n]))
+        n++;
+    memmove(u->held, u->held + n, u->held_count - n);
+    u->held_count -= n;
+}
+
+/* The guest just started listening: tell the host to send. */
+static void start_listening(struct uart16550 *u)
+{
+    refill_from_held(u);
+    if (u->be.rx_space)
+        u->be.rx_space(u->be.opaque);
 }
 
 static bool rx_put(struct uart16550 *u, uint8_t byte)
@@ -112,7 +137,9 @@ static int rx_get(struct uart16550 *u)
         return -1;
     uint8_t byte = u->rx[u->rx_head];
     u->rx_head = (u->rx_head + 1) % UART16550_FIFO_SIZE;
-    if (--u->rx_count == 0 && u->be.rx_space)
+    u->rx_count--;
+    refill_from_held(u);
+    if (u->rx_count == 0 && u->be.rx_space)
         u->be.rx_space(u->be.opaque);
     return byte;
 }
@@ -158,6 +185,10 @@ static bool uart_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
     case REG_LSR:
         v = LSR_THRE | LSR_TEMT | u->lsr_err | (u->rx_count ? LSR_DR : 0);
         u->lsr_err = 0;
+        if (!u->rx_count && !u->polling && ++u->lsr_polls >= POLLS_TO_LISTEN) {
+            u->polling = true;
+            start_listening(u);
+        }
         break;
     case REG_MSR: v = msr_value(u); break;
     case REG_SCR: v = u->scr; break;
@@ -189,6 +220,7 @@ static bool uart_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
             u->be.tx(u->be.opaque, v);
         }
         u->thr_ipending = true;   /* sent at once: THR is empty again */
+        u->lsr_polls = 0;         /* waiting to transmit is not listening */
         break;
     case REG_IER:
         if (u->lcr & LCR_DLAB) {
@@ -198,15 +230,25 @@ static bool uart_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
             u->ier = v & 0x0f;
             if ((u->ier & IER_THRI) && !(old & IER_THRI))
                 u->thr_ipending = true;
+            if ((u->ier & IER_RDI) && !(old & IER_RDI))
+                start_listening(u);
         }
         break;
     case REG_IIR_FCR:
         if ((v ^ u->fcr) & FCR_ENABLE)
             v |= FCR_CLEAR_RX | FCR_CLEAR_TX;
         if (v & FCR_CLEAR_RX) {
+            /* A driver resetting its FIFO is (re)starting: keep the bytes
+             * for when it listens again. */
+            uint8_t keep[sizeof u->held];
+            unsigned n = 0;
+            for (; n < u->rx_count && u->held_count + n < sizeof u->held; n++)
+                keep[n] = u->rx[(u->rx_head + n) % UART16550_FIFO_SIZE];
+            memcpy(u->held + u->held_count, keep, n);
+            u->held_count += n;
             u->rx_head = u->rx_count = 0;
-            if (u->be.rx_space)
-                u->be.rx_space(u->be.opaque);
+            u->polling = false;
+            u->lsr_polls = 0;
         }
         u->fcr = v & 0xc1;
         break;
@@ -215,8 +257,6 @@ static bool uart_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
     case REG_LSR: case REG_MSR: break;   /* read-only */
     case REG_SCR: u->scr = v; break;
     }
-    if (offset == REG_IER || offset == REG_IIR_FCR || offset == REG_LCR)
-        mark_configured(u);
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
     return true;
@@ -230,7 +270,9 @@ static void uart_reset(void *dev)
     u->dll = 0x0c;   /* 9600 baud at 1.8432 MHz, as after power-on */
     u->dlm = 0;
     u->thr_ipending = false;
-    u->configured = false;
+    u->polling = false;
+    u->lsr_polls = 0;
+    u->held_count = 0;
     u->rx_head = u->rx_count = 0;
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
@@ -266,7 +308,8 @@ size_t uart16550_rx_push(struct uart16550 *u, const uint8_t *buf, size_t len)
 {
     size_t n = 0;
     pthread_mutex_lock(&u->lock);
-    while (u->configured && n < len && rx_put(u, buf[n]))
+    refill_from_held(u);
+    while (listening(u) && n < len && rx_put(u, buf[n]))
         n++;
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
@@ -277,6 +320,10 @@ int uart16550_rx_pop(struct uart16550 *u)
 {
     pthread_mutex_lock(&u->lock);
     int c = rx_get(u);
+    if (c < 0 && u->held_count) {   /* the host may take saved bytes too */
+        c = u->held[0];
+        memmove(u->held, u->held + 1, --u->held_count);
+    }
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
     return c;

@@ -24,7 +24,7 @@ struct uart16550_backend {
     void *opaque;
     void (*tx)(void *opaque, uint8_t byte);          /* guest -> host */
     void (*irq)(void *opaque, bool level);           /* interrupt line */
-    /* The RX FIFO just became empty (or the guest just set the UART up):
+    /* The RX FIFO just became empty (or the guest started listening):
      * the host may push more.  May be NULL. */
     void (*rx_space)(void *opaque);
 };
@@ -34,12 +34,12 @@ extern const struct dev_ops uart16550_ops;
 struct uart16550 *uart16550_new(const struct uart16550_backend *backend);
 
 /* Host -> guest: queue up to len bytes in the RX FIFO; returns how many
- * were taken (0 when the FIFO is full, or before the guest has first
- * written IER, FCR or LCR: keep the rest and retry on rx_space). */
+ * were taken (0 when the FIFO is full or the guest is not listening: keep
+ * the rest and retry on rx_space). */
 size_t uart16550_rx_push(struct uart16550 *uart, const uint8_t *buf, size_t len);
 
-/* Take one received byte as firmware would (SBI console_getchar):
- * returns -1 if none is waiting. */
+/* Take one received byte for the host's own use (SBI console_getchar),
+ * listening or not: returns -1 if none is waiting. */
 int uart16550_rx_pop(struct uart16550 *uart);
 
 #endif

@@ -470,11 +470,22 @@ def test_default_guest(c):
            con.buf.decode(errors="replace"))
 
 
+def test_default_guest_piped(c):
+    """Commands piped in before the guest even booted are not lost."""
+    gdir = os.path.join(os.path.dirname(c.vessel), "guest")
+    if not os.path.isfile(os.path.join(gdir, "Image")):
+        raise Skip(f"default guest not built ({gdir}/Image; make guest)")
+    st, out, err, _ = c.run(["--timeout", str(BOOT_TIMEOUT)],
+                            stdin=b"echo piped-$((40+2))\npoweroff\n", timeout=BOOT_TIMEOUT + 30)
+    expect("piped-42" in out and st == 0, f"status {st}", out, err)
+
+
 TESTS = [
     test_cli_errors, test_htif_pass, test_bios_none, test_htif_fail, test_access_faults, test_sbi,
     test_uart_irq, test_eof_keeps_running, test_ctrl_a, test_dtb,
     test_linux_1cpu, test_linux_gzip_kernel, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
     test_opensbi_fw_dynamic, test_opensbi_fw_jump, test_opensbi_uboot, test_default_guest,
+    test_default_guest_piped,
 ]
 
 

@@ -40,12 +40,9 @@ int main(void)
     CHECK_EQ(rd(u, 6), 0xb0);          /* MSR: DCD | DSR | CTS */
     CHECK(!s.irq);
 
-    /* Input waits on the host until the guest sets the UART up (so its
-     * FIFO reset cannot lose it); the first set-up write says "send". */
+    /* Input waits on the host until the guest listens. */
     CHECK_EQ(uart16550_rx_push(u, (const uint8_t *)"x", 1), 0);
     CHECK_EQ(s.rx_space, 0);
-    wr(u, 3, 0x03);
-    CHECK_EQ(s.rx_space, 1);
 
     /* Transmit. */
     wr(u, 0, 'h');
@@ -85,8 +82,11 @@ int main(void)
     wr(u, 1, 0x00);
     CHECK(!s.irq);
 
-    /* Receive: below the trigger level (1 byte with FCR=0x07) => RDI. */
+    /* Receive: enabling the RX interrupt means "listening" (the host is
+     * told to send); below the trigger level (1 byte with FCR=0x07) => RDI. */
+    unsigned listen_before = s.rx_space;
     wr(u, 1, 0x01);
+    CHECK_EQ(s.rx_space, listen_before + 1);
     CHECK(!s.irq);
     const uint8_t in[20] = "0123456789abcdefghij";
     unsigned space_before = s.rx_space;
@@ -109,10 +109,43 @@ int main(void)
     CHECK_EQ(uart16550_rx_pop(u), '1');
     CHECK_EQ(uart16550_rx_pop(u), '2');
     CHECK_EQ(uart16550_rx_pop(u), -1);
-    /* FCR clear-RX drops what is waiting. */
+    /* FCR clear-RX empties the FIFO, but the bytes come back (in order)
+     * once the guest listens again, ahead of newer input. */
     CHECK_EQ(uart16550_rx_push(u, in, 4), 4);
+    wr(u, 1, 0x00);                    /* a driver restarting: RX irq off */
     wr(u, 2, 0x83);
     CHECK_EQ(rd(u, 5) & 1, 0);
+    CHECK_EQ(rd(u, 0), 0);             /* reading RBR "for luck" takes nothing */
+    CHECK_EQ(uart16550_rx_push(u, in + 4, 2), 0);   /* not listening */
+    wr(u, 1, 0x01);                    /* listening: the saved bytes first */
+    CHECK_EQ(uart16550_rx_push(u, in + 4, 2), 2);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(rd(u, 0), in[i]);
+    CHECK_EQ(rd(u, 5) & 1, 0);
+
+    /* Polling an empty receiver (64 LSR reads, no transmission) is
+     * listening too: U-Boot and OpenSBI never enable the RX interrupt. */
+    wr(u, 1, 0x00);
+    wr(u, 2, 0x07);
+    CHECK_EQ(uart16550_rx_push(u, in, 1), 0);
+    for (int i = 0; i < 63; i++) {
+        rd(u, 5);
+        if (i % 10 == 9)
+            wr(u, 0, '.');             /* a console writing: not listening */
+    }
+    CHECK_EQ(uart16550_rx_push(u, in, 1), 0);
+    for (int i = 0; i < 64; i++)
+        rd(u, 5);
+    CHECK_EQ(uart16550_rx_push(u, in, 1), 1);
+    CHECK_EQ(rd(u, 5) & 1, 1);
+    CHECK_EQ(rd(u, 0), in[0]);
+    /* The host can take held bytes even while the guest does not listen. */
+    CHECK_EQ(uart16550_rx_push(u, in, 2), 2);
+    wr(u, 2, 0x07);
+    CHECK_EQ(uart16550_rx_pop(u), in[0]);
+    CHECK_EQ(uart16550_rx_pop(u), in[1]);
+    CHECK_EQ(uart16550_rx_pop(u), -1);
+    wr(u, 1, 0x01);
 
     /* Loopback: transmitted bytes come back, MSR mirrors MCR. */
     wr(u, 4, 0x10 | 0x03);
