@@ -3,7 +3,7 @@ extensibility, and malformed or hostile input (config.md, issue 8)."""
 import json
 import os
 
-from ocilib import die, find_cgroup_dirs, tail
+from ocilib import die, find_cgroup_dirs
 from suite import CFG, ISSUE, inside, register
 
 S_VALID = (CFG + "#valid-values", "Runtimes MUST generate an error when invalid or unsupported values are encountered.")

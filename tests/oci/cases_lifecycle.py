@@ -1,10 +1,9 @@
 """Lifecycle, state and operations (runtime.md, runtime-linux.md)."""
-import json
 import os
 import re
 import time
 
-from ocilib import Fail, Result, die, ns_inode, pid_alive, find_cgroup_dirs, tail
+from ocilib import Result, die, ns_inode, pid_alive, find_cgroup_dirs, tail
 from suite import CFG, RT, RTL, register
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"

@@ -6,8 +6,8 @@ import os
 import subprocess
 import time
 
-from ocilib import Result, die, ns_inode, once, tail
-from suite import LNX, RT, inside, register
+from ocilib import die, ns_inode, once, tail
+from suite import LNX, inside, register
 from cases_mounts import CAT_MI, mount_at
 
 NSFILE = {"pid": "pid", "network": "net", "ipc": "ipc", "uts": "uts",

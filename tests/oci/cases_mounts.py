@@ -5,7 +5,7 @@ import os
 import subprocess
 import time
 
-from ocilib import Result, die, tail
+from ocilib import die, tail
 from suite import CFG, ISSUE, LNX, inside, register
 
 S_ROOT = (CFG + "#configRoot", "path (string, REQUIRED) Specifies the path to the root filesystem for the container. On POSIX platforms, path is either an absolute path or a relative path to the bundle.")

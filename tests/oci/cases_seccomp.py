@@ -9,7 +9,7 @@ import re
 import socket
 import threading
 
-from ocilib import Result, die, tail
+from ocilib import die, tail
 from suite import LNX, inside, register
 
 S_SEC = (LNX + "#configLinuxSeccomp", "Seccomp configuration allows one to configure actions to take for matched syscalls and furthermore also allows matching on values passed as arguments to syscalls.")

@@ -14,7 +14,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import suite  # noqa: E402
-from ocilib import (Container, Result, Skip, WORK, die, find_cgroup_dirs,  # noqa: E402
+from ocilib import (Container, Result, WORK, die, find_cgroup_dirs,  # noqa: E402
                     pid_alive, run_cmd, tail)
 from suite import ISSUE, register  # noqa: E402
 

@@ -7,7 +7,6 @@ profile, the hooks, the rlimits, ...).  Every listed test must then fail;
 one that still passes does not check what it claims to.  runc itself must
 pass them all first (the control), so a failure is the mutation's doing.
 """
-import json
 import os
 import shutil
 import sys

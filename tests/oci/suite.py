@@ -10,11 +10,10 @@ import concurrent.futures
 import json
 import os
 import shutil
-import sys
 import time
 import traceback
 
-from ocilib import (Container, Fail, Result, Runtime, Skip, WORK, die, tail)
+from ocilib import (Container, Fail, Runtime, Skip, WORK, die, tail)
 
 TESTS = []
 _names = set()
