@@ -17,7 +17,7 @@ int p9fs_root_open(struct p9_root *r, const char *dir, char *err, size_t errlen)
     r->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
     if (r->fd < 0 || fstat(r->fd, &st) < 0) {
-        snprintf(err, errlen, "share %s: %s", dir, strerror(errno));
+        snprintf(err, errlen, "%s", errno == ENOTDIR ? "not a directory" : strerror(errno));
         if (r->fd >= 0)
             close(r->fd);
         r->fd = -1;

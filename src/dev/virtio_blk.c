@@ -577,6 +577,11 @@ int virtio_blk_create(struct vm *vm, const char *args, char *err, size_t errlen)
     snprintf(b->path, sizeof b->path, "%s", file);
     b->read_only = ro;
     b->discard = discard;
+    struct stat st;
+    if (stat(file, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        snprintf(err, errlen, "disk %s: not a regular file or a block device", file);
+        goto out;
+    }
     if (claim_block_device(b, err, errlen) < 0)
         goto out;
 

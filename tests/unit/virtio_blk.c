@@ -263,6 +263,8 @@ static void test_bad_options(void)
     CHECK(strstr(err, "required") != NULL);
     CHECK(h_vm_create_fails("disk", "/nonexistent/disk.img", err, sizeof err));
     CHECK(strstr(err, "/nonexistent/disk.img") != NULL);
+    CHECK(h_vm_create_fails("disk", "/dev/null", err, sizeof err));
+    CHECK(strstr(err, "not a regular file or a block device") != NULL);
     snprintf(args, sizeof args, "%s,cache=sometimes", image);
     CHECK(h_vm_create_fails("disk", args, err, sizeof err));
     CHECK(strstr(err, "cache") != NULL);
