@@ -190,6 +190,23 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
 
 #define NEXT do { i++; goto *labels[i->op]; } while (0)
 
+/* Leave the block by exit K (pc set): straight into the chained successor
+ * if there is one, else via a lookup.  Events from other threads are seen
+ * at lookups and at least every BUDGET blocks (a few microseconds).
+ * Expanded in every exit so that each has its own indirect jump. */
+#define EXIT_BLOCK(K) do {                                                    \
+        struct block *nb_ = b->next[K];                                        \
+        if (likely(nb_ != NULL) && likely(--budget > 0)) {                     \
+            b = nb_;                                                           \
+            bpc = pc;                                                          \
+            icount += b->n;                                                    \
+            i = b->ins;                                                        \
+            goto *labels[i->op];                                               \
+        }                                                                      \
+        k = K;                                                                 \
+        goto block_exit;                                                       \
+    } while (0)
+
 /* load: TLB hit -> host access; otherwise the slow path */
 #define LOAD_INTO(dst, SZ, CONV) do {                                         \
         uint64_t va_ = RS1 + IMM, v_;                                          \
@@ -265,10 +282,12 @@ int rv_execute(struct rv_cpu *cpu)
     struct block *b, *prev = NULL;
     const struct xinsn *i;
     int budget = BUDGET, k = 0, prev_k = 0;
+    uint64_t icount = cpu->instret;     /* instret, in a register */
 
 lookup:
     if (unlikely(__atomic_load_n(&rt->events, __ATOMIC_RELAXED) || --budget <= 0)) {
         cpu->pc = pc;
+        cpu->instret = icount;
         return 0;
     }
     dtlb_r = rt->dtlb_r;
@@ -288,24 +307,18 @@ lookup:
             prev->next[prev_k] = nb;
         b = nb;
     }
-enter:
+    /* enter block b at pc */
 #ifdef RV_TRACE
     if (rt->trace)
         fprintf((FILE *)rt->trace, "%llx\n", (unsigned long long)pc);
 #endif
     bpc = pc;
-    cpu->instret += b->n;
+    icount += b->n;
     i = b->ins;
     goto *labels[i->op];
 
-block_exit:             /* pc and k (which exit) are set */
+block_exit:             /* pc and k (which exit) are set; not chained yet */
     if (b->chain_ok[k] && !RV_TRACE_SINGLE) {
-        struct block *nb = b->next[k];
-        if (likely(nb != NULL) &&
-            likely(!__atomic_load_n(&rt->events, __ATOMIC_RELAXED)) && likely(--budget > 0)) {
-            b = nb;
-            goto enter;
-        }
         prev = b;
         prev_k = k;
     } else {
@@ -322,7 +335,8 @@ illegal:
 L_ILLEGAL:
     rv_raise(cpu, EXC_ILLEGAL, i->raw);
 exception:
-    cpu->instret -= (uint64_t)(b->n - (i - b->ins));
+    icount -= (uint64_t)(b->n - (i - b->ins));
+    cpu->instret = icount;
     rv_take_exception(cpu, bpc + i->pcoff);
     pc = cpu->pc;
     prev = NULL;
@@ -330,8 +344,7 @@ exception:
 
 L_END:
     pc = bpc + i->pcoff;
-    k = 1;
-    goto block_exit;
+    EXIT_BLOCK(1);
 
     /* ---- RV64I ---- */
 L_LUI:   RD = IMM; NEXT;
@@ -339,8 +352,7 @@ L_AUIPC: RD = bpc + i->pcoff + IMM; NEXT;
 L_JAL:
     RD = bpc + b->bytes;
     pc = bpc + IMM;
-    k = 0;
-    goto block_exit;
+    EXIT_BLOCK(0);
 L_JALR: {
     uint64_t t = (RS1 + IMM) & ~1ULL;
     RD = bpc + b->bytes;
@@ -349,9 +361,8 @@ L_JALR: {
     goto lookup;
 }
 #define BRANCH(cond) do {                                                     \
-        if (cond) { pc = bpc + IMM; k = 0; }                                   \
-        else { pc = bpc + b->bytes; k = 1; }                                   \
-        goto block_exit;                                                       \
+        if (cond) { pc = bpc + IMM; EXIT_BLOCK(0); }                           \
+        else { pc = bpc + b->bytes; EXIT_BLOCK(1); }                           \
     } while (0)
 L_BEQ:  BRANCH(RS1 == RS2);
 L_BNE:  BRANCH(RS1 != RS2);
@@ -422,8 +433,10 @@ L_EBREAK:
     /* ---- Zicsr ---- */
 #define CSR(operand, op, write) do {                                          \
         uint64_t old_;                                                         \
+        cpu->instret = icount;                                                 \
         if (!rv_csr_access(cpu, (unsigned)i->imm, &old_, operand, op, write))  \
             goto illegal;                                                      \
+        icount = cpu->instret;          /* minstret may have been written */   \
         RD = old_;                                                             \
         goto sys_next;                                                         \
     } while (0)
@@ -453,6 +466,7 @@ L_WFI:
     if (cpu->priv == RV_PRV_U || (cpu->priv == RV_PRV_S && (cpu->mstatus & MSTATUS_TW)))
         goto illegal;
     cpu->pc = bpc + b->bytes;
+    cpu->instret = icount;
     cpu->wfi = true;
     return 0;
 L_SFENCE_VMA:
