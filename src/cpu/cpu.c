@@ -51,6 +51,7 @@ struct rv_cpu *rv_cpu_new(const struct rv_bus *bus, unsigned hartid)
     cpu->bus = bus;
     cpu->rt = rt;
     cpu->mhartid = hartid;
+    rt->accel = &rv_accel_interp;
     rt->arena = arena;
     rt->scratch = scratch;
     pthread_mutex_init(&rt->lock, NULL);
@@ -101,7 +102,7 @@ void rv_cpu_reset(struct rv_cpu *cpu, uint64_t reset_pc)
     rt->start_req = false;
     rt->suspend_resume = false;
     rv_tlb_flush(cpu);
-    rv_flush_blocks(cpu);
+    rt->accel->flush_code(cpu);
     rv_mmu_update_ctx(cpu);
 }
 
@@ -128,6 +129,12 @@ static void enter_supervisor(struct rv_cpu *cpu, uint64_t pc, uint64_t a0, uint6
     cpu->wfi = false;
     rv_tlb_flush(cpu);
     rv_set_priv(cpu, RV_PRV_S);
+}
+
+void rv_cpu_set_accel(struct rv_cpu *cpu, const struct rv_accel *accel)
+{
+    cpu->rt->accel = accel;
+    accel->flush_code(cpu);
 }
 
 void rv_cpu_boot_supervisor(struct rv_cpu *cpu, uint64_t pc, uint64_t a0, uint64_t a1)
@@ -310,7 +317,7 @@ void rv_service_fences(struct rv_cpu *cpu)
     if (req & FENCE_VMA)
         rv_tlb_flush(cpu);
     if (req & FENCE_I)
-        rv_flush_blocks(cpu);
+        rt->accel->flush_code(cpu);
     pthread_mutex_lock(&rt->lock);
     rt->fence_done = seq;
     pthread_cond_broadcast(&rt->ack);
@@ -387,7 +394,7 @@ enum rv_exit rv_cpu_run(struct rv_cpu *cpu)
             }
         }
         rv_check_interrupts(cpu);
-        rv_execute(cpu);
+        rt->accel->execute(cpu);
     }
 
     pthread_mutex_lock(&rt->lock);

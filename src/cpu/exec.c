@@ -263,7 +263,7 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
         RD = W == 32 ? SX32(o_) : (uint64_t)o_; NEXT;                          \
     } while (0)
 
-int rv_execute(struct rv_cpu *cpu)
+static void interp_execute(struct rv_cpu *cpu)
 {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -288,7 +288,7 @@ lookup:
     if (unlikely(__atomic_load_n(&rt->events, __ATOMIC_RELAXED) || --budget <= 0)) {
         cpu->pc = pc;
         cpu->instret = icount;
-        return 0;
+        return;
     }
     dtlb_r = rt->dtlb_r;
     dtlb_w = rt->dtlb_w;
@@ -468,7 +468,7 @@ L_WFI:
     cpu->pc = bpc + b->bytes;
     cpu->instret = icount;
     cpu->wfi = true;
-    return 0;
+    return;
 L_SFENCE_VMA:
     if (cpu->priv == RV_PRV_U || (cpu->priv == RV_PRV_S && (cpu->mstatus & MSTATUS_TVM)))
         goto illegal;
@@ -660,3 +660,9 @@ L_FMV_W_X: FP_ON(); F[i->rd] = BS((uint32_t)RS1); DIRTY(); NEXT;
 L_FMV_X_D: FP_ON(); RD = F[i->rs1]; NEXT;
 L_FMV_D_X: FP_ON(); F[i->rd] = RS1; DIRTY(); NEXT;
 }
+
+const struct rv_accel rv_accel_interp = {
+    .name = "interpreter",
+    .execute = interp_execute,
+    .flush_code = rv_flush_blocks,
+};

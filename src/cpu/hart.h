@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cpu/cpu.h"
+#include "cpu/accel.h"
 #include "cpu/decode.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -133,6 +134,8 @@ enum {
 enum { EXEC_OUTSIDE, EXEC_RUNNING, EXEC_SLEEPING, EXEC_MONITOR };
 
 struct rv_cpu_rt {
+    const struct rv_accel *accel;   /* execution engine (accel.h) */
+
     /* current TLBs (set by rv_mmu_update_ctx) */
     struct tlb_entry *dtlb_r, *dtlb_w, *itlb;
     unsigned data_ctx, fetch_ctx;
@@ -213,8 +216,7 @@ void rv_wfi(struct rv_cpu *cpu);
 void rv_service_fences(struct rv_cpu *cpu);
 void rv_set_priv(struct rv_cpu *cpu, unsigned priv);
 
-/* ---- exec.c ---- */
+/* ---- exec.c (the interpreter, rv_accel_interp) ---- */
 void rv_flush_blocks(struct rv_cpu *cpu);
-int  rv_execute(struct rv_cpu *cpu);
 
 #endif
