@@ -22,3 +22,25 @@ $(BUILD)/tests/cpu/%.bin: $(BUILD)/tests/cpu/%.elf
 # every CPU unit test may load the programs
 $(filter $(BUILD)/tests/cpu_%,$(UNIT_TESTS)): $(CPU_TEST_PROGS) tests/unit/cpu_harness.h
 .SECONDARY: $(CPU_TEST_PROGS:.bin=.elf)
+
+# make bench: the interpreter against QEMU on a bare-metal workload
+CPU_BENCH_CFLAGS := -O2 -march=rv64gc -mabi=lp64d -mcmodel=medany -ffreestanding \
+                    -fno-pic -nostdlib -nostartfiles -static -Wl,-T,bench/cpu/link.ld \
+                    -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+
+$(BUILD)/bench/cpu/workload.elf: bench/cpu/workload.c bench/cpu/start.S bench/cpu/link.ld
+	@mkdir -p $(dir $@)
+	$(RV_CC) $(CPU_BENCH_CFLAGS) -o $@ bench/cpu/start.S bench/cpu/workload.c
+
+$(BUILD)/bench/cpu/workload.bin: $(BUILD)/bench/cpu/workload.elf
+	$(RV_OBJCOPY) -O binary $< $@
+
+$(BUILD)/bench/cpu/cpu_bench: bench/cpu/cpu_bench.c tests/unit/cpu_harness.h $(BUILD)/libvessel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libvessel.a $(LDLIBS)
+
+.PHONY: bench-cpu
+bench-cpu: $(BUILD)/bench/cpu/cpu_bench $(BUILD)/bench/cpu/workload.bin
+	$(BUILD)/bench/cpu/cpu_bench $(BUILD)/bench/cpu/workload.bin $(BUILD)/bench/cpu/workload.elf
+
+BENCH_TARGETS += bench-cpu
