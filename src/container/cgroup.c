@@ -443,6 +443,12 @@ int cg_destroy(const struct cg_set *set, struct ctr_err *err)
     int ret = 0;
     for (int i = 0; i < set->n; i++) {
         const struct cg_dir *d = &set->dir[i];
+        if (d->created == CG_CREATED_UNKNOWN) {
+            /* The runtime died while making it: remove the leaf if there. */
+            if (rmdir_retry(d->path) < 0)
+                ret = ctr_fail_errno(err, "cgroup: remove %s", d->path);
+            continue;
+        }
         if (d->created <= 0)
             continue;
         char path[CG_PATH_MAX];
@@ -467,7 +473,7 @@ int cg_destroy(const struct cg_set *set, struct ctr_err *err)
 bool cg_gone(const struct cg_set *set)
 {
     for (int i = 0; i < set->n; i++)
-        if (set->dir[i].created > 0 && access(set->dir[i].path, F_OK) == 0)
+        if (set->dir[i].created != 0 && access(set->dir[i].path, F_OK) == 0)
             return false;
     return true;
 }
@@ -684,7 +690,7 @@ int cg_from_json(json_object *obj, struct cg_set *set, struct ctr_err *err)
         free(mnt);
         free(opts);
         if (ju_str(e, "key", "cgroup", &key, err) < 0 || ju_str(e, "path", "cgroup", &path, err) < 0 ||
-            ju_i64(e, "created", "cgroup", 0, 4096, &created, err) < 0 ||
+            ju_i64(e, "created", "cgroup", CG_CREATED_UNKNOWN, 4096, &created, err) < 0 ||
             ju_bool(e, "v2", "cgroup", &v2, err) < 0 || !key || !path) {
             free(key);
             free(path);

@@ -40,9 +40,12 @@ struct cg_dir {
     char mount[CG_PATH_MAX];    /* its hierarchy's mount point */
     char options[128];          /* mount options naming the hierarchy */
     char key[128];              /* hierarchy name: "memory", "cpu,cpuacct", "unified" */
-    int created;                /* trailing components this container created */
+    int created;                /* trailing components this container created,
+                                   or CG_CREATED_UNKNOWN while being made */
     bool v2;
 };
+
+#define CG_CREATED_UNKNOWN (-1)
 
 struct cg_set {
     enum cg_mode mode;

@@ -322,6 +322,7 @@ int ctr_cmd_exec(struct ctr_cli *cli, int argc, char **argv)
         cli_fail(cli, &err);
         goto out;
     }
+    proc_drop_unsupported_labels(&proc, &cli->log);
     if (proc.terminal && !o.console_socket && o.detach) {
         cli_failf(cli, "cannot allocate tty if runc will detach without setting console socket");
         goto out;

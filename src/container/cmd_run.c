@@ -70,8 +70,13 @@ int ctr_cmd_run(struct ctr_cli *cli, int argc, char **argv)
         ctr_fail(&err, "%s", m.text);
         goto destroy;
     }
-    if (ctr_poststart(cli, sp.state_dirfd, &sp.st, &err) < 0)
-        goto destroy;
+    if (ctr_poststart(cli, sp.state_dirfd, &sp.st, &err) < 0) {
+        /* ctr_poststart destroyed the container already */
+        spawned_free(&sp);
+        if (sigfd >= 0)
+            close(sigfd);
+        return cli_fail(cli, &err);
+    }
     if (detach) {
         spawned_free(&sp);
         return 0;

@@ -28,9 +28,11 @@ int ctr_poststart(struct ctr_cli *cli, int dirfd, struct ctr_state *st, struct c
                  : ctr_fail(err, "out of memory");
     free(json);
     config_free_hooks(hooks);
-    if (r < 0)
-        kill(st->pid, SIGKILL);
-    (void)cli;
+    if (r < 0) {
+        /* Stop the container and destroy it (runtime.md steps 9, 12, 13). */
+        struct ctr_err e2;
+        ctr_destroy(cli, dirfd, st, &e2);
+    }
     return r;
 }
 
@@ -87,6 +89,10 @@ int ctr_cmd_start(struct ctr_cli *cli, int argc, char **argv)
     if (got > offsetof(struct sync_msg, text)) {
         m.text[sizeof m.text - 1] = '\0';
         cli_failf(cli, "%s", m.text);
+        if (m.value == 1) {         /* a startContainer hook failed: steps 7, 12, 13 */
+            struct ctr_err e2;
+            ctr_destroy(cli, dirfd, &st, &e2);
+        }
         goto out;
     }
     if (ctr_poststart(cli, dirfd, &st, &err) < 0) {

@@ -58,12 +58,12 @@ static int parse_namespaces(json_object *obj, struct oci_linux *l, struct ctr_er
     return 0;
 }
 
-static int parse_idmaps(json_object *obj, const char *key, struct oci_idmap **out,
-                        size_t *count, struct ctr_err *err)
+int config_parse_idmaps(json_object *obj, const char *key, const char *where,
+                        struct oci_idmap **out, size_t *count, struct ctr_err *err)
 {
     json_object *arr;
     size_t n;
-    int r = ju_arr(obj, key, "linux", 340, &arr, &n, err);   /* kernel limit */
+    int r = ju_arr(obj, key, where, 340, &arr, &n, err);   /* kernel limit */
     if (r <= 0 || n == 0)
         return r < 0 ? -1 : 0;
     struct oci_idmap *m = calloc(n, sizeof *m);
@@ -73,7 +73,7 @@ static int parse_idmaps(json_object *obj, const char *key, struct oci_idmap **ou
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(arr, i);
         char w[128];
-        snprintf(w, sizeof w, "linux.%s[%zu]", key, i);
+        snprintf(w, sizeof w, "%s.%s[%zu]", where, key, i);
         if (json_object_get_type(e) != json_type_object)
             return ctr_fail(err, "%s: expected an object", w);
         uint64_t c, h, s;
@@ -315,12 +315,53 @@ static int parse_mempolicy(json_object *obj, struct oci_linux *l, struct ctr_err
     return 0;
 }
 
+static bool ifname_ok(const char *n)
+{
+    size_t len = strlen(n);
+    return len > 0 && len < 16 && strcmp(n, ".") && strcmp(n, "..") && !strchr(n, '/') &&
+           !strchr(n, ':') && !strpbrk(n, " \t\n");
+}
+
+static int parse_netdevs(json_object *o, struct oci_linux *l, struct ctr_err *err)
+{
+    size_t n = (size_t)json_object_object_length(o);
+    if (n > 256)
+        return ctr_fail(err, "linux.netDevices: too many entries");
+    l->net_devices = calloc(n ? n : 1, sizeof *l->net_devices);
+    if (!l->net_devices)
+        return ctr_fail(err, "out of memory");
+    json_object_object_foreach(o, key, val) {
+        char w[300];
+        snprintf(w, sizeof w, "linux.netDevices.%s", key);
+        struct oci_netdev *d = &l->net_devices[l->n_net_devices];
+        if (!ifname_ok(key))
+            return ctr_fail(err, "%s: not a network interface name", w);
+        if (json_object_get_type(val) != json_type_object)
+            return ctr_fail(err, "%s: expected an object", w);
+        d->host_name = strdup(key);
+        l->n_net_devices++;
+        if (!d->host_name || ju_str(val, "name", w, &d->name, err) < 0)
+            return d->host_name ? -1 : ctr_fail(err, "out of memory");
+        if (d->name && *d->name && !ifname_ok(d->name))
+            return ctr_fail(err, "%s.name \"%s\" is not a network interface name", w, d->name);
+        const char *target = d->name && *d->name ? d->name : d->host_name;
+        if (!strcmp(target, "lo"))
+            return ctr_fail(err, "%s: the container already has an interface named lo", w);
+        for (size_t k = 0; k + 1 < l->n_net_devices; k++) {
+            const struct oci_netdev *e = &l->net_devices[k];
+            if (!strcmp(e->name && *e->name ? e->name : e->host_name, target))
+                return ctr_fail(err, "%s: two devices would be named %s", w, target);
+        }
+    }
+    return 0;
+}
+
 int config_parse_linux(json_object *obj, struct oci_config *cfg, struct ctr_err *err)
 {
     struct oci_linux *l = &cfg->lx;
     if (parse_namespaces(obj, l, err) < 0 ||
-        parse_idmaps(obj, "uidMappings", &l->uid_maps, &l->n_uid_maps, err) < 0 ||
-        parse_idmaps(obj, "gidMappings", &l->gid_maps, &l->n_gid_maps, err) < 0 ||
+        config_parse_idmaps(obj, "uidMappings", "linux", &l->uid_maps, &l->n_uid_maps, err) < 0 ||
+        config_parse_idmaps(obj, "gidMappings", "linux", &l->gid_maps, &l->n_gid_maps, err) < 0 ||
         parse_time_offsets(obj, l, err) < 0 ||
         parse_devices(obj, l, err) < 0)
         return -1;
@@ -339,8 +380,8 @@ int config_parse_linux(json_object *obj, struct oci_config *cfg, struct ctr_err 
         return r < 0 ? -1 : ctr_fail(err, "linux.intelRdt: Intel RDT is not supported");
     if ((r = ju_obj(obj, "netDevices", "linux", &o, err)) < 0)
         return -1;
-    if (r > 0 && json_object_object_length(o) > 0)
-        return ctr_fail(err, "linux.netDevices: moving network devices is not supported");
+    if (r > 0 && parse_netdevs(o, l, err) < 0)
+        return -1;
     if (parse_kv_map(obj, "sysctl", &l->sysctl, &l->n_sysctl, err) < 0)
         return -1;
     if ((r = ju_obj(obj, "seccomp", "linux", &o, err)) < 0)

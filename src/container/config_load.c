@@ -84,6 +84,8 @@ static int parse_annotations(json_object *root, struct oci_config *cfg, struct c
         return ctr_fail(err, "out of memory");
     json_object_object_foreach(obj, key, val) {
         char what[300];
+        if (!*key)
+            return ctr_fail(err, "annotations: keys must not be empty");
         snprintf(what, sizeof what, "annotations.%s", key);
         struct oci_kv *kv = &cfg->annotations[cfg->n_annotations];
         if (ju_as_str(val, what, &kv->value, err) < 0)
@@ -209,6 +211,8 @@ void config_free(struct oci_config *cfg)
         free(cfg->mounts[i].type);
         free(cfg->mounts[i].source);
         free(cfg->mounts[i].data);
+        free(cfg->mounts[i].uid_maps);
+        free(cfg->mounts[i].gid_maps);
     }
     free(cfg->mounts);
     config_free_hooks(cfg->hooks);
@@ -231,5 +235,10 @@ void config_free(struct oci_config *cfg)
     free(l->mount_label);
     free(l->time_offsets);
     free(l->mempolicy_nodes);
+    for (size_t i = 0; i < l->n_net_devices; i++) {
+        free(l->net_devices[i].host_name);
+        free(l->net_devices[i].name);
+    }
+    free(l->net_devices);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -47,11 +47,13 @@ static int parse_mount(json_object *e, size_t i, struct oci_mount *m, struct ctr
         return -1;
     if (ju_str(e, "type", w, &m->type, err) < 0 || ju_str(e, "source", w, &m->source, err) < 0)
         return -1;
-    json_object *tmp;
     size_t n;
-    if (ju_arr(e, "uidMappings", w, 1, &tmp, &n, err) != 0 ||
-        ju_arr(e, "gidMappings", w, 1, &tmp, &n, err) != 0)
-        return ctr_fail(err, "%s (%s): idmapped mounts are not supported", w, m->destination);
+    if (config_parse_idmaps(e, "uidMappings", w, &m->uid_maps, &m->n_uid_maps, err) < 0 ||
+        config_parse_idmaps(e, "gidMappings", w, &m->gid_maps, &m->n_gid_maps, err) < 0)
+        return -1;
+    if (!m->n_uid_maps != !m->n_gid_maps)
+        return ctr_fail(err, "%s (%s): uidMappings and gidMappings must be given together", w,
+                        m->destination);
     char **opts = NULL;
     if (ju_strv(e, "options", w, 256, &opts, &n, err) < 0)
         return -1;
@@ -63,6 +65,11 @@ static int parse_mount(json_object *e, size_t i, struct oci_mount *m, struct ctr
         m->flags |= MS_BIND;
         m->bind = true;
     }
+    if (m->n_uid_maps)
+        m->idmap = true;
+    if (m->idmap && !m->bind)
+        return ctr_fail(err, "%s (%s): idmapped mounts are supported for bind mounts only", w,
+                        m->destination);
     if (m->bind && (!m->source || !*m->source))
         return ctr_fail(err, "%s (%s): bind mount needs a source", w, m->destination);
     if (!m->bind && !m->type && !(m->flags & MS_REMOUNT) && !m->propagation)

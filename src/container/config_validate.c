@@ -72,12 +72,8 @@ static int validate_userns(const struct oci_config *cfg, struct ctr_err *err)
             return ctr_fail(err, "linux.uidMappings/gidMappings need a user namespace");
         return 0;
     }
-    if (l->ns[NS_USER].path) {
-        if (has_maps)
-            return ctr_fail(err, "linux.uidMappings/gidMappings cannot be used when joining an "
-                            "existing user namespace");
-        return 0;
-    }
+    if (l->ns[NS_USER].path)
+        return 0;       /* the joined namespace has its maps; given ones are informative */
     if (!l->n_uid_maps || !l->n_gid_maps)
         return ctr_fail(err, "a new user namespace needs linux.uidMappings and "
                         "linux.gidMappings");
@@ -135,6 +131,8 @@ int config_validate(struct oci_config *cfg, struct ctr_err *err)
     }
     if (validate_userns(cfg, err) < 0 || validate_sysctls(cfg, err) < 0)
         return -1;
+    if (l->n_net_devices && (!l->ns[NS_NET].enabled || l->ns[NS_NET].path))
+        return ctr_fail(err, "linux.netDevices need a new network namespace");
     if (l->n_time_offsets && (!l->ns[NS_TIME].enabled || l->ns[NS_TIME].path))
         return ctr_fail(err, "linux.timeOffsets need a new time namespace");
     if (!l->ns[NS_MNT].enabled &&
@@ -144,6 +142,11 @@ int config_validate(struct oci_config *cfg, struct ctr_err *err)
                         "need a mount namespace");
     if (validate_cgroups_path(l->cgroups_path, err) < 0)
         return -1;
+    for (size_t i = 0; i < cfg->n_mounts; i++)
+        if (cfg->mounts[i].idmap && !cfg->mounts[i].n_uid_maps &&
+            !(l->ns[NS_USER].enabled && !l->ns[NS_USER].path))
+            return ctr_fail(err, "mounts[%zu] (%s): idmap needs uidMappings and gidMappings, or a "
+                            "new user namespace whose mappings to use", i, cfg->mounts[i].destination);
     if (cfg->has_process) {
         if (cfg->process.n_args == 0)
             return ctr_fail(err, "process.args must contain at least one entry");

@@ -55,7 +55,7 @@ static int set_names(const struct oci_config *cfg, struct ctr_err *err)
     return 0;
 }
 
-static int run_container_hooks(const struct ctr_launch *l, int kind, const char *status,
+static int run_container_hooks(struct ctr_launch *l, int kind, const char *status,
                                struct ctr_err *err)
 {
     const struct oci_hooks *h = &l->cfg->hooks[kind];
@@ -67,6 +67,8 @@ static int run_container_hooks(const struct ctr_launch *l, int kind, const char 
         return ctr_fail(err, "out of memory");
     int r = hooks_run(h, config_hook_name(kind), json, err);
     free(json);
+    if (r < 0)
+        l->hook_failed = true;
     return r;
 }
 
@@ -108,8 +110,8 @@ static int setup(struct ctr_launch *l, char *exe, size_t exe_size, struct ctr_er
     struct sync_msg m;
     if (sync_expect(l->sync_fd, SYNC_GO, &m, err) < 0)
         return -1;
-    if (l->userns_new) {
-        /* Become root of the new namespace (if mapped) for the setup. */
+    if (l->in_userns) {
+        /* Become root of the user namespace (if mapped) for the setup. */
         if (setresgid(0, 0, 0) < 0 && setresgid(l->proc->gid, l->proc->gid, l->proc->gid) < 0)
             return ctr_fail_errno(err, "setgid in the user namespace");
         if (setresuid(0, 0, 0) < 0 && setresuid(l->proc->uid, l->proc->uid, l->proc->uid) < 0)
@@ -131,7 +133,8 @@ static int setup(struct ctr_launch *l, char *exe, size_t exe_size, struct ctr_er
         return -1;
     if (!l->no_new_keyring)
         syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, l->id);   /* best effort */
-    bool own_mntns = lx->ns[NS_MNT].enabled && !lx->ns[NS_MNT].path;
+    /* A joined mount namespace gets the root set up in it too, as runc does. */
+    bool own_mntns = lx->ns[NS_MNT].enabled;
     if (own_mntns && rootfs_prepare(l, err) < 0)
         return -1;
     if (cfg->hooks[HOOK_PRESTART].n || cfg->hooks[HOOK_CREATE_RUNTIME].n) {
@@ -196,10 +199,11 @@ static int wait_for_start(struct ctr_launch *l)
     }
 }
 
-static void report(int fd, const char *msg)
+/* value 1 tells the runtime a create-phase hook failed (poststop then runs). */
+static void report(const struct ctr_launch *l, int fd, const char *msg)
 {
     if (fd >= 0)
-        sync_send(fd, SYNC_ERROR, 0, msg);
+        sync_send(fd, SYNC_ERROR, l->hook_failed, msg);
 }
 
 _Noreturn void init_main(struct ctr_launch *l)
@@ -211,7 +215,7 @@ _Noreturn void init_main(struct ctr_launch *l)
     if (!l->via_helper)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (setup(l, exe, sizeof exe, &err) < 0) {
-        report(l->sync_fd, err.msg);
+        report(l, l->sync_fd, err.msg);
         _exit(1);
     }
     /* The runtime may exit after READY (create): survive it. */
@@ -223,6 +227,6 @@ _Noreturn void init_main(struct ctr_launch *l)
         _exit(1);
     if (run_container_hooks(l, HOOK_START_CONTAINER, "created", &err) == 0)
         proc_apply_and_exec(l, exe, l->extra_env, &err);
-    report(rfd, err.msg);
+    report(l, rfd, err.msg);
     _exit(127);
 }

@@ -21,7 +21,8 @@ struct ctr_launch {
     bool userns_new;                    /* we create the user namespace */
     bool in_userns;                     /* the process runs in a non-initial user ns */
     bool rootless;                      /* the runtime itself is unprivileged */
-    bool via_helper;                    /* forked by a namespace-joining helper */
+    bool via_helper;
+    bool hook_failed;                   /* set by the init when a hook fails */                    /* forked by a namespace-joining helper */
     bool no_pivot;
     bool no_new_keyring;
     int ns_fds[NS_COUNT];               /* namespaces to join, -1 otherwise */
@@ -32,6 +33,7 @@ struct ctr_launch {
     bool pty_to_sync;                   /* send the pty master to the runtime instead */
     int seccomp_listener_fd;            /* connection to linux.seccomp.listenerPath, or -1 */
     int preserve_fds;                   /* fds 3 .. 3+n-1 stay open in the process */
+    int *idmap_fds;                     /* per mount: user namespace of an idmapped mount */
     pid_t host_pid;                     /* the process's pid as the runtime sees it */
     char **extra_env;                   /* appended to process.env (LISTEN_FDS...) */
     struct seccomp_prog seccomp;

@@ -59,10 +59,10 @@ static const struct { const char *name; uint64_t set, clr; } rec_opts[] = {
 
 const char *const mount_opts_known[] = {
     "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-    "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
+    "idmap", "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
     "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
     "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime",
-    "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
+    "relatime", "remount", "rexec", "ridmap", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
     "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate",
     "rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid",
     "rsymfollow", "runbindable", "rw", "shared", "silent", "slave", "strictatime",
@@ -134,9 +134,11 @@ int mount_opts_parse(char **opts, size_t n, struct oci_mount *m, struct ctr_err 
             m->tmpcopyup = true;
             continue;
         }
-        if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
-            return ctr_fail(err, "mount %s: idmapped mounts (option \"%s\") are not supported",
-                            m->destination, o);
+        if (!strcmp(o, "idmap") || !strcmp(o, "ridmap")) {
+            m->idmap = true;
+            m->idmap_recursive = o[0] == 'r';
+            continue;
+        }
         if (!*o)
             return ctr_fail(err, "mount %s: empty mount option", m->destination);
         if (append_data(&m->data, o) < 0)

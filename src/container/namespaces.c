@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
@@ -115,20 +116,78 @@ static int format_map(const struct oci_idmap *m, size_t n, char *buf, size_t siz
     return 0;
 }
 
-int ns_write_idmaps(pid_t pid, const struct oci_linux *l, bool deny_setgroups, struct ctr_err *err)
+static int write_maps(pid_t pid, const struct oci_idmap *u, size_t nu, const struct oci_idmap *g,
+                      size_t ng, bool deny_setgroups, struct ctr_err *err)
 {
     char buf[340 * 36 + 1];
-    if (format_map(l->uid_maps, l->n_uid_maps, buf, sizeof buf) < 0)
+    if (format_map(u, nu, buf, sizeof buf) < 0)
         return ctr_fail(err, "uid mappings too long");
     if (write_proc(pid, "uid_map", buf, err) < 0)
         return ctr_wrap(err, "cannot map user ids (are the host ids in range and unused?)");
     if (deny_setgroups && write_proc(pid, "setgroups", "deny", err) < 0)
         return -1;
-    if (format_map(l->gid_maps, l->n_gid_maps, buf, sizeof buf) < 0)
+    if (format_map(g, ng, buf, sizeof buf) < 0)
         return ctr_fail(err, "gid mappings too long");
     if (write_proc(pid, "gid_map", buf, err) < 0)
         return ctr_wrap(err, "cannot map group ids");
     return 0;
+}
+
+int ns_write_idmaps(pid_t pid, const struct oci_linux *l, bool deny_setgroups, struct ctr_err *err)
+{
+    return write_maps(pid, l->uid_maps, l->n_uid_maps, l->gid_maps, l->n_gid_maps,
+                      deny_setgroups, err);
+}
+
+int ns_make_userns_fd(const struct oci_idmap *u, size_t nu, const struct oci_idmap *g, size_t ng,
+                      struct ctr_err *err)
+{
+    /* A short-lived child owns the namespace while we map it and take an
+     * fd to it; the fd keeps the namespace alive afterwards. */
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return ctr_fail_errno(err, "pipe");
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return ctr_fail_errno(err, "fork");
+    }
+    if (pid == 0) {
+        char c;
+        close(p[1]);
+        if (unshare(CLONE_NEWUSER) < 0)
+            _exit(1);
+        /* Wait until the parent is done (it closes its end). */
+        while (read(p[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        _exit(0);
+    }
+    close(p[0]);
+    /* The child has unshared once its user namespace differs from ours. */
+    char mine[64], theirs[64], path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+    ssize_t a = readlink("/proc/self/ns/user", mine, sizeof mine - 1);
+    mine[a > 0 ? a : 0] = '\0';
+    int fd = -1;
+    for (int i = 0; i < 10000; i++) {
+        ssize_t b = readlink(path, theirs, sizeof theirs - 1);
+        if (b < 0)
+            break;
+        theirs[b] = '\0';
+        if (strcmp(mine, theirs))
+            break;
+        usleep(100);
+    }
+    if (write_maps(pid, u, nu, g, ng, false, err) == 0) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            ctr_fail_errno(err, "open %s", path);
+    }
+    close(p[1]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return fd;
 }
 
 int ns_enter_new_timens(const struct oci_linux *l, struct ctr_err *err)

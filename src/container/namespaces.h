@@ -22,6 +22,10 @@ int ns_join(int fds[NS_COUNT], bool skip_user, struct ctr_err *err);
 int ns_write_idmaps(pid_t pid, const struct oci_linux *l, bool deny_setgroups,
                     struct ctr_err *err);
 
+/* A user namespace with these maps, as an fd (for idmapped mounts). */
+int ns_make_userns_fd(const struct oci_idmap *u, size_t nu, const struct oci_idmap *g, size_t ng,
+                      struct ctr_err *err);
+
 /* Enter a fresh time namespace with linux.timeOffsets applied. */
 int ns_enter_new_timens(const struct oci_linux *l, struct ctr_err *err);
 

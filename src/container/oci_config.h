@@ -63,6 +63,8 @@ struct oci_process {
     char *cpu_affinity_initial, *cpu_affinity_final;
 };
 
+struct oci_idmap { uint32_t container_id, host_id, size; };
+
 /* ---- mounts ---- */
 
 struct oci_mount {
@@ -75,6 +77,9 @@ struct oci_mount {
     bool bind;                  /* bind or rbind (MS_BIND in flags) */
     bool tmpcopyup;
     char *data;                 /* filesystem-specific options, may be NULL */
+    bool idmap, idmap_recursive;        /* idmapped (bind) mount */
+    struct oci_idmap *uid_maps, *gid_maps;      /* its own mappings, or NULL */
+    size_t n_uid_maps, n_gid_maps;
 };
 
 /* ---- hooks ---- */
@@ -103,8 +108,6 @@ struct oci_namespace {
     bool enabled;               /* listed in linux.namespaces */
     char *path;                 /* join this one, or NULL to create */
 };
-
-struct oci_idmap { uint32_t container_id, host_id, size; };
 
 struct oci_device {
     char type;                  /* 'c', 'b', 'u' or 'p' */
@@ -187,6 +190,8 @@ struct oci_seccomp {
 
 struct oci_time_offset { int clock; int64_t secs; uint32_t nanosecs; };
 
+struct oci_netdev { char *host_name, *name; };  /* name NULL: keep the host's */
+
 struct oci_linux {
     struct oci_namespace ns[NS_COUNT];
     struct oci_idmap *uid_maps, *gid_maps;
@@ -207,6 +212,8 @@ struct oci_linux {
     unsigned long personality;
     struct oci_time_offset *time_offsets;
     size_t n_time_offsets;
+    struct oci_netdev *net_devices;
+    size_t n_net_devices;
     bool has_mempolicy;
     int mempolicy_mode;
     unsigned mempolicy_flags;
@@ -251,6 +258,9 @@ int config_parse_mounts(json_object *arr, size_t n, struct oci_config *cfg,
                         struct ctr_err *err);
 int config_parse_linux(json_object *obj, struct oci_config *cfg,
                        struct ctr_err *err);
+/* An array of {containerID, hostID, size} under key (uid/gid mappings). */
+int config_parse_idmaps(json_object *obj, const char *key, const char *where,
+                        struct oci_idmap **out, size_t *count, struct ctr_err *err);
 int config_parse_seccomp(json_object *obj, struct oci_seccomp **out,
                          struct ctr_err *err);
 void config_free_seccomp(struct oci_seccomp *s);

@@ -204,6 +204,39 @@ static int set_lsm_labels(const struct oci_process *p, struct ctr_err *err)
     return 0;
 }
 
+/* linux.memoryPolicy through set_mempolicy(2); nodes "0-3,7". */
+static int set_mempolicy_from(const struct oci_linux *lx, struct ctr_err *err)
+{
+    if (!lx->has_mempolicy)
+        return 0;
+    unsigned long mask[16] = { 0 };     /* 1024 nodes */
+    unsigned long maxbit = 0;
+    const char *s = lx->mempolicy_nodes ? lx->mempolicy_nodes : "";
+    while (*s) {
+        char *end;
+        unsigned long a = strtoul(s, &end, 10), b = a;
+        if (end == s)
+            return ctr_fail(err, "linux.memoryPolicy.nodes: invalid list \"%s\"", lx->mempolicy_nodes);
+        if (*end == '-')
+            b = strtoul(end + 1, &end, 10);
+        if (b < a || b >= 1024)
+            return ctr_fail(err, "linux.memoryPolicy.nodes: invalid range in \"%s\"",
+                            lx->mempolicy_nodes);
+        for (unsigned long n = a; n <= b; n++)
+            mask[n / 64] |= 1ul << (n % 64);
+        if (b + 1 > maxbit)
+            maxbit = b + 1;
+        s = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+            return ctr_fail(err, "linux.memoryPolicy.nodes: invalid list \"%s\"", lx->mempolicy_nodes);
+    }
+    long r = syscall(SYS_set_mempolicy, lx->mempolicy_mode | (int)lx->mempolicy_flags,
+                     maxbit ? mask : NULL, maxbit ? maxbit + 1 : 0);
+    if (r < 0)
+        return ctr_fail_errno(err, "set_mempolicy");
+    return 0;
+}
+
 static int install_seccomp(const struct ctr_launch *l, struct ctr_err *err)
 {
     int nfd = seccomp_install(l->cfg->lx.seccomp, &l->seccomp, err);
@@ -253,6 +286,8 @@ int proc_apply_and_exec(const struct ctr_launch *l, const char *exe, char **extr
     }
     if (l->cfg->lx.has_personality && personality(l->cfg->lx.personality) < 0)
         return ctr_fail_errno(err, "personality");
+    if (set_mempolicy_from(&l->cfg->lx, err) < 0)
+        return -1;
     if (set_sched(p, err) < 0 || set_lsm_labels(p, err) < 0)
         return -1;
     /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: do it
@@ -262,6 +297,18 @@ int proc_apply_and_exec(const struct ctr_launch *l, const char *exe, char **extr
     uint64_t sets[CAPSET_COUNT] = { 0 };
     if (p->has_caps)
         memcpy(sets, p->caps, sizeof sets);
+    /* What our own bounding set lacks cannot be granted: warn, go on. */
+    uint64_t avail = 0, missing = 0;
+    for (int c = 0; c <= caps_last_cap(); c++)
+        if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+            avail |= 1ull << c;
+    for (int s = 0; s < CAPSET_COUNT; s++) {
+        missing |= sets[s] & ~avail;
+        sets[s] &= avail;
+    }
+    if (missing && l->log)
+        ctr_warn(l->log, "capabilities that cannot be granted here are left out (mask %#llx)",
+                 (unsigned long long)missing);
     if (caps_apply_bounding(sets[CAPSET_BOUNDING], err) < 0)
         return -1;
     bool cwd_done = chdir(p->cwd) == 0;
@@ -293,4 +340,32 @@ int proc_apply_and_exec(const struct ctr_launch *l, const char *exe, char **extr
         return -1;
     execve(exe, p->args, env);
     return ctr_fail_errno(err, "exec %s", exe);
+}
+
+static bool apparmor_enabled(void)
+{
+    char c = 0;
+    int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    if (read(fd, &c, 1) != 1)
+        c = 0;
+    close(fd);
+    return c == 'Y';
+}
+
+void proc_drop_unsupported_labels(struct oci_process *p, const struct ctr_log *log)
+{
+    if (p->apparmor_profile && *p->apparmor_profile && !apparmor_enabled()) {
+        ctr_warn(log, "AppArmor is not enabled on this host: ignoring apparmorProfile %s",
+                 p->apparmor_profile);
+        free(p->apparmor_profile);
+        p->apparmor_profile = NULL;
+    }
+    if (p->selinux_label && *p->selinux_label && access("/sys/fs/selinux/enforce", F_OK) < 0) {
+        ctr_warn(log, "SELinux is not enabled on this host: ignoring selinuxLabel %s",
+                 p->selinux_label);
+        free(p->selinux_label);
+        p->selinux_label = NULL;
+    }
 }

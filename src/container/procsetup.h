@@ -21,4 +21,8 @@ int proc_apply_and_exec(const struct ctr_launch *l, const char *exe, char **extr
 /* Write process.oomScoreAdj to /proc/self/oom_score_adj if set. */
 int proc_set_oom_score(const struct oci_process *p, struct ctr_err *err);
 
+/* AppArmor/SELinux labels on a host without that LSM: warn and drop them
+ * (the runtime side, before the process is started). */
+void proc_drop_unsupported_labels(struct oci_process *p, const struct ctr_log *log);
+
 #endif

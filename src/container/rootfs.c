@@ -165,6 +165,28 @@ static int finish_mount(int rootfd, const struct oci_mount *m, unsigned long att
     return r;
 }
 
+/* An idmapped bind: clone the source tree detached, give it the mapping
+ * of the user namespace userns_fd, and attach it at target. */
+static int mount_idmapped(const char *src, int target_fd, const struct oci_mount *m,
+                          int userns_fd, struct ctr_err *err)
+{
+    unsigned rec = (m->flags & MS_REC) ? AT_RECURSIVE : 0;
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+    if (tree < 0)
+        return ctr_fail_errno(err, "mount %s: open_tree %s", m->destination, src);
+    struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+    int r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH |
+                         (m->idmap_recursive ? AT_RECURSIVE : 0), &attr, sizeof attr);
+    if (r < 0)
+        ctr_fail_errno(err, "mount %s: idmap %s (does its filesystem support idmapped mounts?)",
+                       m->destination, src);
+    else if (syscall(SYS_move_mount, tree, "", target_fd, "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        r = ctr_fail_errno(err, "mount %s: attach the idmapped tree", m->destination);
+    close(tree);
+    return r;
+}
+
 static int mount_bind(int rootfd, const struct ctr_launch *l, const struct oci_mount *m,
                       struct ctr_err *err)
 {
@@ -180,10 +202,18 @@ static int mount_bind(int rootfd, const struct ctr_launch *l, const struct oci_m
     if (fd < 0)
         return ctr_wrap(err, "mount %s", m->destination);
     char p[SAFE_FD_PATH_MAX];
-    int r = mount(src, safe_fd_path(fd, p), NULL, MS_BIND | (m->flags & MS_REC), NULL);
-    close(fd);
-    if (r < 0)
-        return ctr_fail_errno(err, "mount %s: bind %s", m->destination, src);
+    size_t idx = (size_t)(m - l->cfg->mounts);
+    if (m->idmap) {
+        int r = mount_idmapped(src, fd, m, l->idmap_fds ? l->idmap_fds[idx] : -1, err);
+        close(fd);
+        if (r < 0)
+            return -1;
+    } else {
+        int r = mount(src, safe_fd_path(fd, p), NULL, MS_BIND | (m->flags & MS_REC), NULL);
+        close(fd);
+        if (r < 0)
+            return ctr_fail_errno(err, "mount %s: bind %s", m->destination, src);
+    }
     unsigned long attrs = m->flags & ~(unsigned long)MS_NOT_ATTR;
     return finish_mount(rootfd, m, attrs, attrs != 0, err);
 }
@@ -316,18 +346,39 @@ static int mount_cgroup(int rootfd, const struct ctr_launch *l, const struct oci
     return finish_mount(rootfd, &top, flags, (flags & MS_RDONLY) != 0, err);
 }
 
+/* "remount": change the mount already at the destination (flags and,
+ * for its superblock, the filesystem options). */
+static int mount_remount(int rootfd, const struct oci_mount *m, struct ctr_err *err)
+{
+    int fd = safe_open(rootfd, m->destination, O_PATH, err);
+    if (fd < 0)
+        return ctr_wrap(err, "mount %s (remount)", m->destination);
+    char p[SAFE_FD_PATH_MAX];
+    safe_fd_path(fd, p);
+    unsigned long flags = (m->flags & ~(unsigned long)MS_NOT_ATTR) | MS_REMOUNT |
+                          (m->flags & MS_BIND);
+    int r = mount(NULL, p, m->bind ? NULL : m->type, flags, m->bind ? NULL : m->data);
+    if (r < 0 && errno == EPERM && !m->bind)
+        r = remount_keep_locked(p, flags & ~(unsigned long)MS_REMOUNT, err) < 0 ? -1 : 0;
+    else if (r < 0)
+        ctr_fail_errno(err, "mount %s (remount)", m->destination);
+    if (r == 0)
+        r = set_propagation(p, m->propagation, err);
+    close(fd);
+    return r;
+}
+
 static int mount_one(int rootfd, const struct ctr_launch *l, const struct oci_mount *m,
                      struct ctr_err *err)
 {
+    if (m->flags & MS_REMOUNT)
+        return mount_remount(rootfd, m, err);
     if (m->bind)
         return mount_bind(rootfd, l, m, err);
     if (m->type && !strcmp(m->type, "cgroup"))
         return mount_cgroup(rootfd, l, m, err);
-    if (!m->type) {
-        /* Only remount / propagation changes of something already there. */
-        bool remount = (m->flags & MS_REMOUNT) != 0;
-        return finish_mount(rootfd, m, m->flags & ~(unsigned long)MS_NOT_ATTR, remount, err);
-    }
+    if (!m->type)       /* only a propagation change of something already there */
+        return finish_mount(rootfd, m, 0, false, err);
     return mount_fs(rootfd, l, m, err);
 }
 

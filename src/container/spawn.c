@@ -19,6 +19,8 @@
 #include "container/jsonu.h"
 #include "container/names.h"
 #include "container/namespaces.h"
+#include "container/netdev.h"
+#include "container/procsetup.h"
 #include "container/spawn.h"
 #include "container/sync.h"
 #include "container/util.h"
@@ -191,6 +193,45 @@ static pid_t start_init(struct ctr_launch *l, int parent_fd, const struct oci_co
     return pid;
 }
 
+/* User namespaces for idmapped mounts, made here in the runtime's own
+ * namespaces (the init inherits the fds). */
+static int make_idmap_fds(const struct oci_config *cfg, int **out, struct ctr_err *err)
+{
+    *out = NULL;
+    bool any = false;
+    for (size_t i = 0; i < cfg->n_mounts; i++)
+        any |= cfg->mounts[i].idmap;
+    if (!any)
+        return 0;
+    int *fds = malloc(cfg->n_mounts * sizeof *fds);
+    if (!fds)
+        return ctr_fail(err, "out of memory");
+    for (size_t i = 0; i < cfg->n_mounts; i++)
+        fds[i] = -1;
+    *out = fds;
+    for (size_t i = 0; i < cfg->n_mounts; i++) {
+        const struct oci_mount *m = &cfg->mounts[i];
+        if (!m->idmap)
+            continue;
+        bool own = m->n_uid_maps > 0;
+        fds[i] = ns_make_userns_fd(own ? m->uid_maps : cfg->lx.uid_maps,
+                                   own ? m->n_uid_maps : cfg->lx.n_uid_maps,
+                                   own ? m->gid_maps : cfg->lx.gid_maps,
+                                   own ? m->n_gid_maps : cfg->lx.n_gid_maps, err);
+        if (fds[i] < 0)
+            return ctr_wrap(err, "idmapped mount %s", m->destination);
+    }
+    return 0;
+}
+
+static void close_idmap_fds(const struct oci_config *cfg, int *fds)
+{
+    for (size_t i = 0; fds && i < cfg->n_mounts; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+}
+
 static int run_runtime_hooks(const struct oci_config *cfg, const struct ctr_state *st,
                              struct ctr_err *err)
 {
@@ -205,9 +246,12 @@ static int run_runtime_hooks(const struct oci_config *cfg, const struct ctr_stat
     return r;
 }
 
+/* Plan the cgroups and record them before making them: a runtime killed
+ * halfway leaves a state from which `delete --force` removes them. */
 static int setup_cgroups(struct ctr_cli *cli, const struct oci_config *cfg, const char *id,
-                         struct cg_set *set, struct ctr_err *err)
+                         int dirfd, struct ctr_state *st, struct ctr_err *err)
 {
+    struct cg_set *set = &st->cgroup;
     struct cg_layout *lay = calloc(1, sizeof *lay);
     if (!lay)
         return ctr_fail(err, "out of memory");
@@ -223,13 +267,17 @@ static int setup_cgroups(struct ctr_cli *cli, const struct oci_config *cfg, cons
             return ctr_fail(err, "no cgroup filesystem is mounted: cannot apply resources");
         return 0;
     }
+    for (int i = 0; i < set->n; i++)
+        set->dir[i].created = CG_CREATED_UNKNOWN;
+    if (state_save(dirfd, st, err) < 0)
+        return -1;
     if (cg_create(set, res, &cli->log, err) == 0)
-        return 0;
+        return state_save(dirfd, st, err);
     if (cli->rootless && (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS) &&
         !res) {
         ctr_debug(&cli->log, "rootless: running without cgroups (%s)", err->msg);
         set->n = 0;
-        return 0;
+        return state_save(dirfd, st, err);
     }
     return -1;
 }
@@ -247,6 +295,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     for (int i = 0; i < NS_COUNT; i++)
         ns_fds[i] = -1;
     int console_fd = -1, listener_fd = -1, exec_fd = -1, sp[2] = { -1, -1 };
+    int *idmap_fds = NULL;
     pid_t pid = 0;
     bool dir_made = false, hooks_phase = false;
 
@@ -264,6 +313,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         ctr_fail(err, "config.json: process is required to create a container");
         goto fail;
     }
+    proc_drop_unsupported_labels(&cfg->process, &cli->log);
     if (cfg->process.terminal && !o->console_socket && o->detach) {
         ctr_fail(err, "cannot allocate tty if runc will detach without setting console socket");
         goto fail;
@@ -283,7 +333,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     }
     if (!(rootfs = resolve_rootfs(bundle, cfg->root_path, err)))
         goto fail;
-    if (ns_open_paths(lx, ns_fds, err) < 0)
+    if (ns_open_paths(lx, ns_fds, err) < 0 || netdev_check(lx, err) < 0)
         goto fail;
     if (o->console_socket && (console_fd = unix_connect(o->console_socket, err)) < 0)
         goto fail;
@@ -321,9 +371,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     if (state_write_file(out->state_dirfd, "config.json", text, text_len, err) < 0 ||
         state_save(out->state_dirfd, st, err) < 0)
         goto fail;
-    if (setup_cgroups(cli, cfg, o->id, &st->cgroup, err) < 0)
-        goto fail;
-    if (st->cgroup.n && state_save(out->state_dirfd, st, err) < 0)
+    if (setup_cgroups(cli, cfg, o->id, out->state_dirfd, st, err) < 0)
         goto fail;
     if (o->for_create && (exec_fd = make_exec_socket(out->state_dirfd, err)) < 0)
         goto fail;
@@ -355,6 +403,9 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         .extra_env = extra_env[0] ? extra_env : NULL,
     };
     memcpy(l.ns_fds, ns_fds, sizeof ns_fds);
+    if (make_idmap_fds(cfg, &idmap_fds, err) < 0)
+        goto fail;
+    l.idmap_fds = idmap_fds;
     pid_t started = start_init(&l, sp[0], cfg, err);
     if (started < 0) {
         pid = started < -1 ? -started - 1 : 0;      /* kill it if it exists */
@@ -372,6 +423,8 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         goto fail;
     if (st->cgroup.n && cg_attach(&st->cgroup, pid, err) < 0)
         goto fail;
+    if (netdev_move_all(lx, pid, err) < 0)
+        goto fail;
     if (sync_send(sp[0], SYNC_GO, 0, NULL) < 0) {
         ctr_fail_errno(err, "sync with container process");
         goto fail;
@@ -386,6 +439,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         }
         if (m.type == SYNC_ERROR) {
             ctr_fail(err, "%s", m.text);
+            hooks_phase |= m.value == 1;
             goto fail;
         }
         if (m.type == SYNC_PTY) {
@@ -416,6 +470,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         sp[0] = -1;
     }
     out->sync_fd = sp[0];
+    close_idmap_fds(cfg, idmap_fds);
     ns_close_all(ns_fds);
     if (console_fd >= 0)
         close(console_fd);
@@ -445,6 +500,7 @@ fail:
             hooks_run_all_warn(&cfg->hooks[HOOK_POSTSTOP], "poststop", json, &cli->log);
         free(json);
     }
+    close_idmap_fds(cfg, idmap_fds);
     ns_close_all(ns_fds);
     for (int i = 0; i < 2; i++)
         if (sp[i] >= 0)

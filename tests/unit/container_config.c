@@ -181,7 +181,21 @@ static void test_malformed(void)
     expect_error("\"timeout\":5", "\"timeout\":0", "greater than zero");
     expect_error("\"type\":\"bind\",\"source\":\"/tmp\",", "\"type\":\"bind\",", "needs a source");
     expect_error("{\"destination\":\"/proc\",", "{", "destination is required");
-    expect_error("\"rprivate\"", "\"idmap\"", "idmapped mounts");
+    expect_text_error("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"mounts\":[{"
+                      "\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":"
+                      "[\"rbind\",\"idmap\"]}],\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
+                      "idmap needs uidMappings");
+    expect_error("\"type\":\"bind\",\"source\":\"/tmp\",",
+                 "\"type\":\"bind\",\"source\":\"/tmp\",\"uidMappings\":[{\"containerID\":0,"
+                 "\"hostID\":1,\"size\":1}],", "must be given together");
+    expect_error("{\"destination\":\"/proc\",\"type\":\"proc\",",
+                 "{\"destination\":\"/proc\",\"type\":\"proc\",\"options\":[\"idmap\"],",
+                 "bind mounts only");
+    expect_error("\"rootfsPropagation\":\"slave\"", "\"netDevices\":{\"eth0\":{\"name\":\"lo\"}}",
+                 "already has an interface named lo");
+    expect_error("\"rootfsPropagation\":\"slave\"", "\"netDevices\":{\"a/b\":{}}",
+                 "not a network interface name");
+    expect_error("\"annotations\":{\"k\":\"v\"}", "\"annotations\":{\"\":\"v\"}", "must not be empty");
     /* namespaces and cross-field rules */
     expect_error("{\"type\":\"pid\"}", "{\"type\":\"pid\"},{\"type\":\"pid\"}", "duplicate namespace");
     expect_error("{\"type\":\"pid\"}", "{\"type\":\"bogus\"}", "unknown namespace type");

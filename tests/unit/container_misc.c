@@ -94,7 +94,9 @@ static void test_mount_opts(void)
     char *o2[] = { "rbind" };
     CHECK(mount_opts_parse(o2, 1, &b, &err) == 0 && b.bind && (b.flags & MS_REC));
     char *o3[] = { "ridmap" };
-    CHECK(mount_opts_parse(o3, 1, &b, &err) < 0);
+    CHECK(mount_opts_parse(o3, 1, &b, &err) == 0 && b.idmap && b.idmap_recursive);
+    char *o4[] = { "" };
+    CHECK(mount_opts_parse(o4, 1, &b, &err) < 0);
 }
 
 static void test_state(void)
