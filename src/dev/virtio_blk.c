@@ -483,9 +483,12 @@ static int claim_block_device(struct vblk *b, char *err, size_t errlen)
     int e = errno;
     char holders[256];
     find_holders(b->path, holders, sizeof holders);
-    snprintf(err, errlen, "disk %s: cannot have the block device to this VM alone: %s%s%s",
-             b->path, e == EBUSY ? "it is in use (mounted, or claimed by another program)" :
-             strerror(e), *holders ? "; open by " : "", holders);
+    if (e == EBUSY)
+        snprintf(err, errlen, "disk %s: the block device is in use (mounted, or claimed by "
+                 "another VM or program)%s%s; a VM gets a host disk for itself alone",
+                 b->path, *holders ? "; open by " : "", holders);
+    else
+        snprintf(err, errlen, "disk %s: %s", b->path, strerror(e));
     return -1;
 }
 

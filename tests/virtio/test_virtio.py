@@ -351,6 +351,54 @@ def test_shared_kernel_init(vessel, work, F):
             "9P tag0 lists the share")
 
 
+def test_host_block_device(vessel, guest, work, F):
+    """A host block device (a loop device) is given to one VM alone."""
+    if os.geteuid() != 0 or not shutil.which("losetup"):
+        print("SKIP host block device: needs root and losetup")
+        return
+    backing = os.path.join(work, "loop.img")
+    with open(backing, "wb") as f:
+        f.write(b"VESSEL-LOOP-MARK" + bytes(4096 - 16))
+        f.truncate(8 << 20)
+    r = run(["losetup", "-f", "--show", backing])
+    if r.returncode != 0:
+        print("SKIP host block device: losetup: " + r.stdout.strip())
+        return
+    loop = r.stdout.strip()
+    print("host block device " + loop)
+    try:
+        vm = subprocess.Popen([vessel, "run", "--kernel", os.path.join(guest, "Image"),
+                               "--initrd", os.path.join(guest, "initramfs.cpio.gz"),
+                               "--append", "console=ttyS0 quiet rdinit=/bin/sh",
+                               "--disk", loop, "--timeout", str(TIMEOUT)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        r = run([vessel, "run", "--kernel", os.path.join(guest, "Image"), "--disk", loop,
+                 "--timeout", "20"], stdin=subprocess.DEVNULL, timeout=60)
+        F.check(r.returncode == 1 and "in use" in r.stdout and loop in r.stdout,
+                "a second VM asking for the same host block device is refused", r.stdout[-300:])
+        out, _ = vm.communicate("mount -t devtmpfs d /dev; head -c 16 /dev/vda; echo; poweroff -f\n", timeout=TIMEOUT)
+        F.check("VESSEL-LOOP-MARK" in out and vm.returncode == 0,
+                "the guest reads the host block device", out[-500:])
+        # A mounted block device is refused.
+        mnt = os.path.join(work, "mnt")
+        os.makedirs(mnt)
+        if run(["mkfs.ext4", "-q", "-F", loop]).returncode == 0 and \
+                run(["mount", loop, mnt]).returncode == 0:
+            try:
+                r = run([vessel, "run", "--kernel", os.path.join(guest, "Image"),
+                         "--disk", loop, "--timeout", "20"], stdin=subprocess.DEVNULL, timeout=60)
+                F.check(r.returncode == 1 and "in use" in r.stdout,
+                        "a mounted host block device is refused", r.stdout[-300:])
+            finally:
+                run(["umount", mnt])
+        else:
+            print("SKIP mounted block device: cannot mount " + loop)
+    finally:
+        run(["losetup", "-d", loop])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vessel", required=True)
@@ -369,6 +417,7 @@ def main():
             print("SKIP root-disk test: missing " + " ".join(missing))
         else:
             test_root_disk_share_ports(vessel, guest, work, F)
+            test_host_block_device(vessel, guest, work, F)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if F.n:
