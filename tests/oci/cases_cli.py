@@ -5,10 +5,11 @@ Also features.md, which defines what `features` prints."""
 import json
 import os
 import re
+import sys
 import time
 
 from ocilib import Result, die, ns_inode, pid_alive, run_cmd, tail
-from suite import CLI, FEAT, register
+from suite import CLI, FEAT, ISSUE, register
 from cases_lifecycle import SEMVER, created, running, want_state
 
 
@@ -356,3 +357,133 @@ def _(ctx):
     if bad:
         die("mountOptions lacks MUST options %s" % bad)
     del c
+
+
+@register("cli.exec.flags", [(CLI, "exec --env, --cwd, --user: the exec'd process's environment, directory and ids")])
+def _(ctx):
+    c = running(ctx)
+    r = ctx.rt.call("exec", "--env", "EXECFLAG=set-by-flag", "--cwd", "/tmp", "--user", "1000:1001",
+                    c.id, "/bin/checker", "info", timeout=30)
+    if r.rc != 0:
+        die("exec with flags failed: %s" % tail(r.err))
+    got = Result(r.out)
+    got.want("cwd", "/tmp")
+    got.want("uid", 1000)
+    got.want("gid", 1001)
+    if "EXECFLAG=set-by-flag" not in got.all("env"):
+        die("--env not in the environment: %s" % got.all("env"))
+
+
+@register("cli.exec.stopped", [(CLI, "exec into a stopped container is an error"), ("runtime.md#runtimeKill", "Attempting to send a signal to a container that is neither created nor running MUST have no effect on the container and MUST generate an error.")],
+          negative=True)
+def _(ctx):
+    from cases_lifecycle import stopped
+    c = stopped(ctx)
+    r = ctx.rt.call("exec", c.id, "/bin/true", timeout=30)
+    if r.rc == 0:
+        die("exec into a stopped container succeeded")
+    want_state(c, "stopped")
+
+
+@register("cli.delete.force_paused", [(CLI, "delete --force of a paused container: thaw, kill, delete")])
+def _(ctx):
+    c = running(ctx)
+    pid = c.pid
+    if ctx.rt.call("pause", c.id).rc != 0:
+        die("pause failed")
+    d = ctx.rt.call("delete", "--force", c.id, timeout=30)
+    if d.rc is None:
+        die("delete --force of a paused container hung")
+    if d.rc != 0:
+        die("delete --force of a paused container failed: %s" % tail(d.err))
+    time.sleep(0.2)
+    if pid_alive(pid) or c.state() is not None:
+        die("the paused container survived delete --force")
+    c.created = False
+
+
+@register("cli.delete.paused", [(CLI, "delete (without --force) of a paused container is an error"), ("runtime.md#runtimeDelete", "Attempting to delete a container that is not stopped MUST have no effect on the container and MUST generate an error.")],
+          negative=True)
+def _(ctx):
+    c = running(ctx)
+    if ctx.rt.call("pause", c.id).rc != 0:
+        die("pause failed")
+    if c.delete().rc == 0:
+        die("delete of a paused container succeeded")
+    want_state(c, "paused")
+    ctx.rt.call("resume", c.id)
+
+
+@register("cli.resume.not_paused", [(CLI, "resume of a container that is not paused is an error")], negative=True)
+def _(ctx):
+    c = running(ctx)
+    if ctx.rt.call("resume", c.id).rc == 0:
+        die("resume of a running container succeeded")
+    want_state(c, "running")
+
+
+@register("cli.update.stdin", [(CLI, "update -r -: resources JSON on stdin (containerd's way)")])
+def _(ctx):
+    c = running(ctx, setup=lambda c: c.resources({"pids": {"limit": 100}}))
+    with open(ctx.path("res.json"), "w") as f:
+        json.dump({"pids": {"limit": 33}}, f)
+    with open(ctx.path("res.json")) as f:
+        r = ctx.rt.call("update", "-r", "-", c.id, stdin=f)
+    if r.rc != 0:
+        die("update -r - failed: %s" % tail(r.err))
+    from ocilib import cgroup_mounts
+    with open("/proc/%d/cgroup" % c.pid) as f:
+        rows = [l.strip().split(":", 2) for l in f]
+    for mnt, _root, _t, ctrls in cgroup_mounts():
+        for _h, ctl, path in rows:
+            if "pids" in ctrls and "pids" in ctl.split(","):
+                with open(os.path.join(mnt, path.lstrip("/"), "pids.max")) as f:
+                    v = f.read().strip()
+                if v != "33":
+                    die("pids.max %r after update, expected 33" % v)
+                return
+    die("no pids cgroup")
+
+
+@register("cli.list.quiet", [(CLI, "list -q: container IDs only")])
+def _(ctx):
+    rt = ctx.private_root()
+    c = created(ctx, rt=rt)
+    r = rt.call("list", "-q")
+    if r.rc != 0 or r.out.split() != [c.id]:
+        die("list -q printed %r" % r.out)
+
+
+@register("cli.create.preserve_fds", [(CLI, "create --preserve-fds N: pass fds 3..3+N-1 to the container"), ("runtime-linux.md#runtimeLinuxFileDescriptors", "The runtime MAY pass additional file descriptors to the application to support features such as socket activation.")])
+def _(ctx):
+    c = ctx.container()
+    c.args("/bin/checker", "fds")
+    extra = open(ctx.path("extra-fd"), "w")
+    ctx.on_cleanup(extra.close)
+    c.write()
+    with open(c.out_path, "ab") as out:
+        argv = ctx.rt.argv("create", "--preserve-fds", "1", "--bundle", c.bundle, c.id)
+        # Put the file at fd 3 (and nowhere else), then exec the runtime.
+        shim = ("import os, sys; fd = int(sys.argv[1]); os.dup2(fd, 3); "
+                "fd != 3 and os.close(fd); os.execvp(sys.argv[2], sys.argv[2:])")
+        r = run_cmd([sys.executable, "-c", shim, str(extra.fileno())] + argv,
+                    stdout=out, stderr=out, pass_fds=(extra.fileno(),))
+    if r.rc != 0:
+        die("create --preserve-fds failed: %s" % tail(c.stdout()))
+    c.created = True
+    c.pid = (c.state() or {}).get("pid")
+    c.start()
+    c.wait_exit()
+    got = Result(c.stdout()).get("fds")
+    if got != "0 1 2 3":
+        die("fds in the container %r, expected '0 1 2 3'" % got)
+
+
+@register("cli.global_flags", [(ISSUE, "global --root, --log, --log-format json, --systemd-cgroup accepted")], level="ISSUE")
+def _(ctx):
+    r = run_cmd([ctx.rt.path, "--root", ctx.rt.root, "--systemd-cgroup", "list"])
+    if r.rc != 0:
+        die("--systemd-cgroup list failed: %s" % tail(r.err))
+    r = run_cmd([ctx.rt.path, "--root", ctx.rt.root, "--log", ctx.path("log"), "--log-format", "text", "list"])
+    if r.rc != 0:
+        die("--log FILE --log-format text list failed: %s" % tail(r.err))
