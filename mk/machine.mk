@@ -8,7 +8,8 @@ MACHINE_RV_CFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -
 MGUEST := tests/machine/guest
 MOUT := $(BUILD)/tests/machine
 MACHINE_ELFS := $(MOUT)/access_fault.elf $(MOUT)/htif_hello.elf \
-                        $(MOUT)/htif_fail.elf $(MOUT)/sbi_test.elf $(MOUT)/uart_irq.elf
+                        $(MOUT)/htif_fail.elf $(MOUT)/sbi_test.elf $(MOUT)/sbi_stop.elf \
+                        $(MOUT)/uart_irq.elf
 
 $(MOUT)/access_fault.elf: $(MGUEST)/crt0.S $(MGUEST)/probe.S $(MGUEST)/access_fault.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
@@ -29,6 +30,10 @@ $(MOUT)/htif_fail.elf: $(MGUEST)/htif_hello.S $(MGUEST)/link.ld
 $(MOUT)/sbi_test.elf: $(MGUEST)/crt0.S $(MGUEST)/sbi_test.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
 	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -Wl,--defsym=LOAD_BASE=0x80200000 -o $@ $(filter %.S %.c,$^)
+
+$(MOUT)/sbi_stop.elf: $(MGUEST)/crt0.S $(MGUEST)/sbi_test.c $(MGUEST)/lib.h $(MGUEST)/link.ld
+	@mkdir -p $(dir $@)
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DSTOP_ALL -Wl,--defsym=LOAD_BASE=0x80200000 -o $@ $(filter %.S %.c,$^)
 
 .PHONY: machine-guests check-machine bench-vm
 machine-guests: $(MACHINE_ELFS)

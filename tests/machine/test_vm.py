@@ -122,6 +122,12 @@ def test_sbi(c):
     expect(st == 0 and "sbi_test: ok" in out, f"status {st}", out, err)
 
 
+def test_halted(c):
+    # The only running hart stops itself (SBI HSM): nothing can ever run.
+    st, out, err, _ = c.run(["--cpus", "2", "--kernel", c.elf("sbi_stop.elf")])
+    expect(st == 6 and "sbi_test: ok" in out and "halted" in err, f"status {st}", out, err)
+
+
 def test_uart_irq(c):
     line = "".join(chr(33 + i % 90) for i in range(3000))
     st, out, err, _ = c.run(["--bios", c.elf("uart_irq.elf")], stdin=(line + "\n").encode())
@@ -334,6 +340,15 @@ def test_linux_gzip_kernel(c):
            out, err)
 
 
+def test_linux_reboot(c):
+    # The guest asks for a reboot (SBI SRST cold reboot): exit status 3.
+    image, initrd = c.need_guest()
+    st, out, err, _ = c.run(["--kernel", image, "--initrd", initrd, "--append",
+                             "console=ttyS0 halt=reboot", "--timeout", str(BOOT_TIMEOUT)],
+                            timeout=BOOT_TIMEOUT + 30)
+    expect(st == 3 and "BOOT-OK" in out and "reset" in err, f"status {st}", out, err)
+
+
 def test_linux_2cpu(c):
     boot_linux(c, 2)
 
@@ -481,9 +496,9 @@ def test_default_guest_piped(c):
 
 
 TESTS = [
-    test_cli_errors, test_htif_pass, test_bios_none, test_htif_fail, test_access_faults, test_sbi,
+    test_cli_errors, test_htif_pass, test_bios_none, test_htif_fail, test_access_faults, test_sbi, test_halted,
     test_uart_irq, test_eof_keeps_running, test_ctrl_a, test_dtb,
-    test_linux_1cpu, test_linux_gzip_kernel, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
+    test_linux_1cpu, test_linux_gzip_kernel, test_linux_reboot, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
     test_opensbi_fw_dynamic, test_opensbi_fw_jump, test_opensbi_uboot, test_default_guest,
     test_default_guest_piped,
 ]

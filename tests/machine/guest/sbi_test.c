@@ -196,6 +196,9 @@ int main(unsigned long hartid, unsigned long a1)
     expect(call(EXT_SRST, 0, 0, 2, 0).error, ERR_INVALID_PARAM);
 
     dbcn_puts("sbi_test: ok\n");
+#ifdef STOP_ALL
+    call(EXT_HSM, 1, 0, 0, 0);      /* the last hart stops: the VM is dead */
+#endif
     call(EXT_SRST, 0, 0, 0, 0);                             /* power off */
     for (;;)
         ;
