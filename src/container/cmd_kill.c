@@ -41,6 +41,8 @@ int ctr_cmd_kill(struct ctr_cli *cli, int argc, char **argv)
             cg_freeze(&st.cgroup, false, &err);
     } else if (kill(st.pid, sig) < 0) {
         ret = cli_failf(cli, "kill container %s: %s", id, strerror(errno));
+    } else if (s == ST_PAUSED && sig == SIGKILL && st.cgroup.n) {
+        cg_freeze(&st.cgroup, false, &err);     /* frozen tasks die only once thawed */
     }
     state_free(&st);
     close(dirfd);

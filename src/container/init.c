@@ -102,6 +102,20 @@ fail:
     return -1;
 }
 
+static int join_cgroup(struct ctr_launch *l, struct ctr_err *err)
+{
+    if (l->cgroup_joined)
+        return 0;
+    struct sync_msg m;
+    if (sync_expect(l->sync_fd, SYNC_CGROUP, &m, err) < 0)
+        return -1;
+    l->cgroup_joined = true;
+    const struct oci_linux *lx = &l->cfg->lx;
+    if (lx->ns[NS_CGROUP].enabled && !lx->ns[NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
+        return ctr_fail_errno(err, "create cgroup namespace");
+    return 0;
+}
+
 /* Everything up to READY.  Returns -1 with err set. */
 static int setup(struct ctr_launch *l, char *exe, size_t exe_size, struct ctr_err *err)
 {
@@ -124,8 +138,7 @@ static int setup(struct ctr_launch *l, char *exe, size_t exe_size, struct ctr_er
         self[n] = '\0';
         l->host_pid = (pid_t)atoi(self);
     }
-    if (lx->ns[NS_CGROUP].enabled && !lx->ns[NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
-        return ctr_fail_errno(err, "create cgroup namespace");
+    l->join_cgroup = join_cgroup;
     if (lx->ns[NS_TIME].enabled && !lx->ns[NS_TIME].path && ns_enter_new_timens(lx, err) < 0)
         return -1;
     if (write_sysctls(lx, err) < 0 || proc_set_oom_score(l->proc, err) < 0 ||
@@ -136,6 +149,8 @@ static int setup(struct ctr_launch *l, char *exe, size_t exe_size, struct ctr_er
     /* A joined mount namespace gets the root set up in it too, as runc does. */
     bool own_mntns = lx->ns[NS_MNT].enabled;
     if (own_mntns && rootfs_prepare(l, err) < 0)
+        return -1;
+    if (join_cgroup(l, err) < 0)
         return -1;
     if (cfg->hooks[HOOK_PRESTART].n || cfg->hooks[HOOK_CREATE_RUNTIME].n) {
         if (sync_send(l->sync_fd, SYNC_HOOKS, 0, NULL) < 0)

@@ -35,6 +35,11 @@ struct ctr_launch {
     int preserve_fds;                   /* fds 3 .. 3+n-1 stay open in the process */
     int *idmap_fds;                     /* per mount: user namespace of an idmapped mount */
     pid_t host_pid;                     /* the process's pid as the runtime sees it */
+    /* Wait until the runtime has put us in our cgroups (it does that while
+     * we set up, in parallel), then enter a new cgroup namespace if asked.
+     * Idempotent; NULL where there is nothing to wait for. */
+    int (*join_cgroup)(struct ctr_launch *l, struct ctr_err *err);
+    bool cgroup_joined;
     char **extra_env;                   /* appended to process.env (LISTEN_FDS...) */
     struct seccomp_prog seccomp;
     bool has_seccomp;

@@ -274,11 +274,15 @@ static int mount_fs(int rootfd, const struct ctr_launch *l, const struct oci_mou
 
 /* cgroup v2: cgroup2 fs in a cgroup namespace, else a bind of our cgroup.
  * v1: a tmpfs holding one directory per hierarchy. */
-static int mount_cgroup(int rootfd, const struct ctr_launch *l, const struct oci_mount *m,
+static int mount_cgroup(int rootfd, struct ctr_launch *l, const struct oci_mount *m,
                         struct ctr_err *err)
 {
     const struct cg_set *set = l->cgroup;
     bool cgns = l->cfg->lx.ns[NS_CGROUP].enabled;
+    /* A cgroup namespace (and what its fresh mounts show) needs the
+     * process in its cgroups first. */
+    if (l->join_cgroup && l->join_cgroup(l, err) < 0)
+        return -1;
     unsigned long flags = m->flags & ~(unsigned long)MS_NOT_ATTR;
     unsigned long rw_flags = flags & ~(unsigned long)MS_RDONLY;
     if (!set || set->n == 0 || set->mode == CG_NONE)
@@ -368,7 +372,7 @@ static int mount_remount(int rootfd, const struct oci_mount *m, struct ctr_err *
     return r;
 }
 
-static int mount_one(int rootfd, const struct ctr_launch *l, const struct oci_mount *m,
+static int mount_one(int rootfd, struct ctr_launch *l, const struct oci_mount *m,
                      struct ctr_err *err)
 {
     if (m->flags & MS_REMOUNT)
@@ -382,7 +386,7 @@ static int mount_one(int rootfd, const struct ctr_launch *l, const struct oci_mo
     return mount_fs(rootfd, l, m, err);
 }
 
-int rootfs_prepare(const struct ctr_launch *l, struct ctr_err *err)
+int rootfs_prepare(struct ctr_launch *l, struct ctr_err *err)
 {
     const struct oci_config *cfg = l->cfg;
     unsigned long prop = cfg->lx.rootfs_propagation;

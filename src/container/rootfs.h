@@ -9,7 +9,7 @@
 
 /* Before the createRuntime hooks: all mounts and devices, still seeing the
  * host root.  Needs a private mount namespace. */
-int rootfs_prepare(const struct ctr_launch *l, struct ctr_err *err);
+int rootfs_prepare(struct ctr_launch *l, struct ctr_err *err);
 /* Make the bundle root our "/" (pivot_root, or MS_MOVE + chroot). */
 int rootfs_enter(const struct ctr_launch *l, struct ctr_err *err);
 /* After entering: read-only root, maskedPaths, readonlyPaths, propagation. */

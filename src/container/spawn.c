@@ -421,11 +421,17 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     sp[1] = -1;
     if (state_save(out->state_dirfd, st, err) < 0)
         goto fail;
+    /* The init sets up its mounts while we move it into its cgroups (a
+     * cgroup v1 migration waits for an RCU grace period: milliseconds). */
+    if (sync_send(sp[0], SYNC_GO, 0, NULL) < 0) {
+        ctr_fail_errno(err, "sync with container process");
+        goto fail;
+    }
     if (st->cgroup.n && cg_attach(&st->cgroup, pid, err) < 0)
         goto fail;
     if (netdev_move_all(lx, pid, err) < 0)
         goto fail;
-    if (sync_send(sp[0], SYNC_GO, 0, NULL) < 0) {
+    if (sync_send(sp[0], SYNC_CGROUP, 0, NULL) < 0) {
         ctr_fail_errno(err, "sync with container process");
         goto fail;
     }
@@ -561,27 +567,35 @@ static void wait_gone(pid_t pid, unsigned long long start)
 
 int ctr_destroy(struct ctr_cli *cli, int dirfd, struct ctr_state *st, struct ctr_err *err)
 {
-    /* Freeze so nothing forks while we kill; then kill everything. */
-    bool frozen = st->cgroup.n && cg_freeze(&st->cgroup, true, err) == 0;
-    if (proc_alive(st->pid, st->pid_start))
-        kill(st->pid, SIGKILL);
-    if (st->cgroup.n)
-        cg_signal_all(&st->cgroup, SIGKILL, err);
-    if (frozen)
-        cg_freeze(&st->cgroup, false, err);
-    wait_gone(st->pid, st->pid_start);
-    /* Without a pid namespace, stragglers can outlive init. */
-    for (int i = 0; i < 100 && st->cgroup.n; i++) {
-        pid_t *pids;
-        size_t n;
-        if (cg_pids(&st->cgroup, &pids, &n, err) < 0 || n == 0) {
-            free(n ? pids : NULL);
-            break;
+    /* Usually everything is gone already (init exited, its pid namespace
+     * with it): then there is nothing to freeze or kill. */
+    pid_t *pids = NULL;
+    size_t n = 0;
+    bool alive = proc_alive(st->pid, st->pid_start);
+    if (st->cgroup.n && cg_pids(&st->cgroup, &pids, &n, err) < 0)
+        n = 1;                  /* cannot tell: do the full kill */
+    free(pids);
+    if (alive || n) {
+        /* Freeze so nothing forks while we kill; then kill everything. */
+        bool frozen = st->cgroup.n && cg_freeze(&st->cgroup, true, err) == 0;
+        if (alive)
+            kill(st->pid, SIGKILL);
+        if (st->cgroup.n)
+            cg_signal_all(&st->cgroup, SIGKILL, err);
+        if (frozen)
+            cg_freeze(&st->cgroup, false, err);
+        wait_gone(st->pid, st->pid_start);
+        /* Without a pid namespace, stragglers can outlive init. */
+        for (int i = 0; i < 100 && st->cgroup.n; i++) {
+            if (cg_pids(&st->cgroup, &pids, &n, err) < 0 || n == 0) {
+                free(pids);
+                break;
+            }
+            for (size_t k = 0; k < n; k++)
+                kill(pids[k], SIGKILL);
+            free(pids);
+            usleep(2000);
         }
-        for (size_t k = 0; k < n; k++)
-            kill(pids[k], SIGKILL);
-        free(pids);
-        usleep(2000);
     }
     int ret = 0;
     if (st->cgroup.n && cg_destroy(&st->cgroup, err) < 0)

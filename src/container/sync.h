@@ -18,6 +18,7 @@ enum sync_type {
     SYNC_PID,           /* helper -> runtime: value is the process pid */
     SYNC_USERNS,        /* helper -> runtime: user namespace made, write the id maps */
     SYNC_PTY,           /* init -> runtime: carries the pty master */
+    SYNC_CGROUP,        /* runtime -> init: you are in your cgroups now */
 };
 
 struct sync_msg {
