@@ -326,12 +326,21 @@ void vm_destroy(struct vm *vm)
 {
     if (!vm)
         return;
+    /* Devices first: their I/O threads (virtio completions, network
+     * backends) may raise interrupts until they stop, so the PLIC and the
+     * harts it signals go after them. */
+    const struct mmio_region *plic = NULL;
+    for (unsigned i = 0; i < vm->nmmio; i++) {
+        if (vm->plic && vm->mmio[i].dev == vm->plic)
+            plic = &vm->mmio[i];
+        else if (vm->mmio[i].ops->destroy)
+            vm->mmio[i].ops->destroy(vm->mmio[i].dev);
+    }
+    if (plic && plic->ops->destroy)
+        plic->ops->destroy(plic->dev);
     for (unsigned i = 0; i < vm->ncpus; i++)
         if (vm->harts[i])
             rv_cpu_free(vm->harts[i]);
-    for (unsigned i = 0; i < vm->nmmio; i++)
-        if (vm->mmio[i].ops->destroy)
-            vm->mmio[i].ops->destroy(vm->mmio[i].dev);
     console_free(vm->console);
     free(vm->mrom);
     if (vm->ram)
