@@ -384,8 +384,9 @@ static void serve_socket(struct vcon *c, unsigned id, short re)
             virtio_dev_schedule(c->vdev, tx_queue(id));   /* room again */
         }
     }
-    if (re & POLLIN) {
-        ssize_t n = recv(p->conn_fd, p->rx + p->rx_len, CON_BUF - p->rx_len, 0);
+    if ((re & POLLIN) || ((re & POLLHUP) && p->rx_len < CON_BUF)) {
+        /* On hang-up, keep what the client sent before leaving. */
+        ssize_t n = recv(p->conn_fd, p->rx + p->rx_len, CON_BUF - p->rx_len, MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
             disconnect(c, id);
             return;
@@ -394,6 +395,8 @@ static void serve_socket(struct vcon *c, unsigned id, short re)
             p->rx_len += (size_t)n;
             virtio_dev_schedule(c->vdev, rx_queue(id));
         }
+        if (n > 0 && !(re & POLLIN))
+            disconnect(c, id);
     } else if (re & (POLLHUP | POLLERR)) {
         disconnect(c, id);
     }
