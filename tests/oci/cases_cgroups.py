@@ -231,7 +231,7 @@ cg_test("cgroups.rdma", [(LNX + "#configLinuxRDMA", "rdma (object, OPTIONAL) rep
         {"rdma": {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10000}}},
         [("rdma", "rdma.max", "mlx5_1 hca_handle=3 hca_object=10000"),
          ("unified", "rdma.max", "mlx5_1 hca_handle=3 hca_object=10000")], either=True)
-cg_test("cgroups.unified.available", [(LNX + "#configLinuxUnified", "unified (object, OPTIONAL) allows cgroup v2 parameters to be to be set and modified for the container. The OCI runtime MUST ensure that the needed cgroup controllers are enabled for the cgroup.")],
+cg_test("cgroups.unified.available", [(LNX + "#configLinuxUnified", "unified (object, OPTIONAL) allows cgroup v2 parameters to be to be set and modified for the container. The OCI runtime MUST ensure that the needed cgroup controllers are enabled for the cgroup."), (LNX + "#configLinuxUnified", "Configuration unknown to the runtime MUST still be written to the relevant file.")],
         {"unified": {"hugetlb.2MB.max": str(4 << 20)}}, [("unified", "hugetlb.2MB.max", 4 << 20)], either=True)
 cg_test("cgroups.unified.missing_controller", [(LNX + "#configLinuxUnified", "The runtime MUST generate an error when the configuration refers to a cgroup controller that is not present or that cannot be enabled.")],
         {"unified": {"pids.max": "7"}}, [("unified", "pids.max", 7)], either=True,
@@ -322,19 +322,36 @@ def _(ctx):
     c.args("/bin/checker", "sigwait")
     if c.create().rc != 0:
         die("create failed: %s" % tail(c.stderr()))
+    check_cgroup_owner(c.pid)
+
+
+@register("cgroups.ownership.no_cgroupns", [(LNX + "#configLinuxCgroupsPath", "A runtime SHOULD NOT change the ownership of a container cgroup unless it will also create a new cgroup namespace for the container.")],
+          level="SHOULD", note="uid 1000 and a read-write cgroup mount, but no cgroup namespace: the cgroup stays root's.")
+def _(ctx):
+    c = ctx.container()
+    c.set_ns("cgroup", present=False)
+    c.patch({"process": {"user": {"uid": 1000, "gid": 1000}}})
+    c.add_mount("/sys/fs/cgroup", "cgroup", "cgroup", ["nosuid", "noexec", "nodev", "rw"])
+    c.args("/bin/checker", "sigwait")
+    if c.create().rc != 0:
+        die("create failed: %s" % tail(c.stderr()))
+    check_cgroup_owner(c.pid)
+
+
+def check_cgroup_owner(pid):
     from ocilib import cgroup_mounts
-    with open("/proc/%d/cgroup" % c.pid) as f:
+    with open("/proc/%d/cgroup" % pid) as f:
         rows = [l.strip().split(":", 2) for l in f]
     for mnt, root, fstype, ctrls in cgroup_mounts():
-        if fstype != "cgroup":
-            continue
         for _h, ctl, path in rows:
-            if set(ctl.split(",")) & set(ctrls) and ctl:
-                d = os.path.join(mnt, path.lstrip("/"))
-                for p in (d, os.path.join(d, "cgroup.procs")):
-                    try:
-                        st = os.stat(p)
-                    except OSError:
-                        continue
-                    if st.st_uid != 0 or st.st_gid != 0:
-                        die("%s is owned by %d:%d on cgroup v1" % (p, st.st_uid, st.st_gid))
+            mine = (fstype == "cgroup2" and ctl == "") or (set(ctl.split(",")) & set(ctrls) and ctl)
+            if not mine:
+                continue
+            d = os.path.join(mnt, path.lstrip("/"))
+            for p in (d, os.path.join(d, "cgroup.procs")):
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                if st.st_uid != 0 or st.st_gid != 0:
+                    die("%s is owned by %d:%d" % (p, st.st_uid, st.st_gid))

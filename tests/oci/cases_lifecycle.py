@@ -64,7 +64,7 @@ def marker_setup(ctx):
     return out, setup
 
 
-@register("basic.run", [(RT + "#runtimeLifecycle", "The runtime MUST run the user-specified program, as specified by process.")],
+@register("basic.run", [(RT + "#runtimeLifecycle", "The runtime MUST run the user-specified program, as specified by process."), (RT + "#runtimeOperations", "Unless otherwise stated, runtimes MUST support the following operations.")],
           note="The smoke test: create, start, wait, delete of the template bundle.  Negative tests count only for runtimes that pass it.")
 def _(ctx):
     r = ctx.container().run()
@@ -255,7 +255,7 @@ def _(ctx):
     want_state(c, "created")
 
 
-@register("create.applies_config", [(RT + "#runtimeCreate", "All of the properties configured in config.json except for process MUST be applied."), (RT + "#runtimeLifecycle", "The container's runtime environment MUST be created according to the configuration in config.json.")])
+@register("create.applies_config", [(RT + "#runtimeCreate", "All of the properties configured in config.json except for process MUST be applied. process.args MUST NOT be applied until triggered by the start operation."), (RT + "#runtimeLifecycle", "The container's runtime environment MUST be created according to the configuration in config.json.")])
 def _(ctx):
     def setup(c):
         c.patch({"hostname": "created-host"})
@@ -314,7 +314,7 @@ def _(ctx):
         die("the process did not run with the config as of create: %s" % tail(c.stdout()))
 
 
-@register("create.error.leaves_nothing", [(RT + "#runtimeErrors", "Unless otherwise stated, generating an error MUST leave the state of the environment as if the operation were never attempted - modulo any possible trivial ancillary changes such as logging."), (RT + "#runtimeCreate", "If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created.")], negative=True)
+@register("create.error.leaves_nothing", [(RT + "#runtimeLifecycle", "If the runtime is unable to create the environment specified in the config.json, it MUST generate an error."), (RT + "#runtimeErrors", "Unless otherwise stated, generating an error MUST leave the state of the environment as if the operation were never attempted - modulo any possible trivial ancillary changes such as logging."), (RT + "#runtimeCreate", "If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created.")], negative=True)
 def _(ctx):
     c = ctx.container()
     c.resources({"pids": {"limit": 10}})

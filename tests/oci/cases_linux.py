@@ -446,7 +446,7 @@ def can_veth():
     subprocess.run(["ip", "link", "del", "vo-probe%d" % os.getpid()], capture_output=True)
 
 
-@register("linux.netDevices", [(LNX + "#configLinuxNetworkDevices", "netDevices (object, OPTIONAL) - A set of network devices that MUST be made available in the container. name (string, OPTIONAL) - the name of the network device inside the container namespace."), (LNX + "#configLinuxNetworkDevices", "The runtime MUST set the network device state to \"up\" after moving it to the network namespace")],
+@register("linux.netDevices", [(LNX + "#configLinuxNetworkDevices", "netDevices (object, OPTIONAL) - A set of network devices that MUST be made available in the container. name (string, OPTIONAL) - the name of the network device inside the container namespace."), (LNX + "#configLinuxNetworkDevices", "The runtime MUST set the network device state to \"up\" after moving it to the network namespace to allow the container to send and receive network traffic through that device.")],
           needs=can_veth, note="runtime-spec 1.3.")
 def _(ctx):
     a = "vo%d%sa" % (os.getpid() % 100000, ctx.rt.name[0])
@@ -462,6 +462,23 @@ def _(ctx):
     flags = [l for l in r.lines if l.startswith("0x")]
     if not flags or not int(flags[0], 16) & 1:
         die("eth7 is not up (flags %s)" % flags)
+
+
+inside("linux.netDevices.missing", [(LNX + "#configLinuxNetworkDevices", "The runtime MUST check if moving the network interface to the container namespace is possible.")],
+       setup=lambda c, ctx: c.linux().update({"netDevices": {"vessel-nodev0": {}}}), error="create",
+       note="runtime-spec 1.3.")
+
+
+@register("linux.netDevices.name_exists", [(LNX + "#configLinuxNetworkDevices", "If a network device with the specified name already exists in the container namespace, the runtime MUST generate an error, unless the user has provided a template by appending %d to the new name.")],
+          needs=can_veth, negative=True, note="Renames the moved veth to lo, which every network namespace has.  runtime-spec 1.3.")
+def _(ctx):
+    a = "vo%d%sx" % (os.getpid() % 100000, ctx.rt.name[0])
+    b = a[:-1] + "y"
+    subprocess.run(["ip", "link", "add", a, "type", "veth", "peer", "name", b], check=True)
+    ctx.on_cleanup(lambda: subprocess.run(["ip", "link", "del", a], capture_output=True))
+    c = ctx.container()
+    c.linux()["netDevices"] = {b: {"name": "lo"}}
+    ctx.expect_error(c)
 
 
 inside("linux.memoryPolicy", [(LNX + "#configLinuxMemoryPolicy", "memoryPolicy (object, OPTIONAL) sets the NUMA memory policy for the container.")],

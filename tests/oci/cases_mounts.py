@@ -395,6 +395,17 @@ for row in OPTION_TABLE:
     option_test(*row)
 
 
+def setup_mount8(c, ctx):
+    c.add_mount("/mnt/o", "tmpfs", "tmpfs", ["noauto", "nofail", "_netdev", "x-vessel.test=1", "size=1m"])
+    c.sh(CAT_MI)
+
+
+inside("mounts.option.mount8_userspace", [(CFG + "#configLinuxMountOptions", "If a custom option string is already recognized by mount(8), the runtime SHOULD follow the behavior of mount(8).")],
+       level="SHOULD", setup=setup_mount8,
+       check=lambda r, ctx, c: mount_at(r, "/mnt/o").fstype == "tmpfs" or die("no tmpfs"),
+       note="noauto, nofail, _netdev and x-* are mount(8) options that never reach the kernel; passing them to tmpfs as data fails the mount.")
+
+
 # --- propagation ---------------------------------------------------------------
 
 def prop_test(opt, want_tag, forbid_tags, recursive):
@@ -515,8 +526,29 @@ def check_idmap(r, ctx, c):
         die("/mnt/idm is not an idmapped mount: %s" % sorted(m.opts))
 
 
-inside("mounts.idmap", [S_IDMAP, (CFG + "#configPOSIXMounts", "uidMappings (array of type LinuxIDMapping, OPTIONAL) The mapping to convert UIDs from the source file system to the destination mount point. This SHOULD be implemented using mount_setattr(MOUNT_ATTR_IDMAP)")],
+S_IDMAP_SETATTR = (CFG + "#configLinuxMountOptions", "This SHOULD be implemented using mount_setattr(MOUNT_ATTR_IDMAP), available since Linux 5.12.")
+
+inside("mounts.idmap", [S_IDMAP, S_IDMAP_SETATTR, (CFG + "#configLinuxMountOptions", "This option SHOULD NOT be passed to the underlying mount(2) call."), (CFG + "#configPOSIXMounts", "uidMappings (array of type LinuxIDMapping, OPTIONAL) The mapping to convert UIDs from the source file system to the destination mount point. This SHOULD be implemented using mount_setattr(MOUNT_ATTR_IDMAP), available since Linux 5.12.")],
        level="SHOULD", setup=setup_idmap, check=check_idmap, note="runtime-spec 1.2.")
+
+
+def setup_ridmap(c, ctx):
+    top = host_tree(ctx)
+    c.add_mount("/mnt/idm", "none", top, ["rbind", "ridmap"],
+                uidMappings=[{"containerID": 0, "hostID": 1000, "size": 1}],
+                gidMappings=[{"containerID": 0, "hostID": 1000, "size": 1}])
+    c.sh(CAT_MI)
+
+
+def check_ridmap(r, ctx, c):
+    for p in ("/mnt/idm", "/mnt/idm/sub"):
+        if "idmapped" not in mount_at(r, p).opts:
+            die("%s is not idmapped: %s" % (p, sorted(mount_at(r, p).opts)))
+
+
+inside("mounts.ridmap", [(CFG + "#configLinuxMountOptions", "This SHOULD be implemented using mount_setattr(MOUNT_ATTR_IDMAP), available since Linux 5.12. ridmap | SHOULD | Indicates that the mount MUST have an idmapping applied, and the mapping is applied recursively [^3]."), S_IDMAP_SETATTR,
+                         (CFG + "#configPOSIXMounts", "gidMappings (array of type LinuxIDMapping, OPTIONAL) The mapping to convert GIDs from the source file system to the destination mount point. This SHOULD be implemented using mount_setattr(MOUNT_ATTR_IDMAP), available since Linux 5.12.")],
+       level="SHOULD", setup=setup_ridmap, check=check_ridmap, note="runtime-spec 1.2; the submount is idmapped too.")
 
 
 def setup_idmap_nomap(c, ctx):

@@ -36,7 +36,9 @@ S_ENV = (CFG + "#configProcess", "env (array of strings, OPTIONAL) with the same
 S_CWD = (CFG + "#configProcess", "cwd (string, REQUIRED) is the working directory that will be set for the executable. This value MUST be an absolute path.")
 S_VALID = (CFG + "#valid-values", "Runtimes MUST generate an error when invalid or unsupported values are encountered.")
 S_USER = (CFG + "#configPOSIXUser", "uid (int, REQUIRED) specifies the user ID in the container namespace. gid (int, REQUIRED) specifies the group ID in the container namespace.")
-S_RLIM = (CFG + "#configPOSIXProcess", "For each entry in rlimits, a getrlimit(3) on type MUST succeed. soft: rlim.rlim_cur MUST match the configured value. hard: rlim.rlim_max MUST match the configured value.")
+S_RLIM = (CFG + "#configPOSIXProcess", "For each entry in rlimits, a getrlimit(3) on type MUST succeed.")
+S_RLIM_SOFT = (CFG + "#configPOSIXProcess", "soft (uint64, REQUIRED) the value of the limit enforced for the corresponding resource. rlim.rlim_cur MUST match the configured value.")
+S_RLIM_HARD = (CFG + "#configPOSIXProcess", "hard (uint64, REQUIRED) the ceiling for the soft limit that could be set by an unprivileged process. rlim.rlim_max MUST match the configured value.")
 S_CAPS = (CFG + "#configLinuxProcess", "capabilities (object, OPTIONAL) is an object containing arrays that specifies the sets of capabilities for the process.")
 
 
@@ -142,7 +144,7 @@ def check_rlimits(r, ctx, c):
         r.want(t, "%d %d" % (s, h))
 
 
-inside("process.rlimits", [S_RLIM], setup=setup_rlimits, check=check_rlimits)
+inside("process.rlimits", [S_RLIM, S_RLIM_SOFT, S_RLIM_HARD], setup=setup_rlimits, check=check_rlimits)
 
 inside("process.rlimits.unknown_type",
        [(CFG + "#configPOSIXProcess", "The runtime MUST generate an error for any values which cannot be mapped to a relevant kernel interface.")],
@@ -222,7 +224,9 @@ inside("process.capabilities.kept_allows", [S_CAPS],
        setup=lambda c, ctx: setup_chown(c, ctx, ["CAP_CHOWN"]),
        check=lambda r, ctx, c: r.want_line("chown /tmp/f ok"))
 
-S_CAPWARN = (CFG + "#configLinuxProcess", "Any value which cannot be mapped to a relevant kernel interface, or cannot be granted otherwise MUST be logged as a warning by the runtime. Runtimes SHOULD NOT fail if the container configuration requests capabilities that cannot be granted")
+S_CAPWARN = (CFG + "#configLinuxProcess", "Any value which cannot be mapped to a relevant kernel interface, or cannot be granted otherwise MUST be logged as a warning by the runtime.")
+S_CAPNOFAIL = (CFG + "#configLinuxProcess", "Runtimes SHOULD NOT fail if the container configuration requests capabilities that cannot be granted, for example, if the runtime operates in a restricted environment with a limited set of capabilities.")
+S_WARN = ("runtime.md#runtimeWarnings", "Unless otherwise stated, logging a warning does not change the flow of the operation; it MUST continue as if the warning had not been logged.")
 
 
 def setup_unknown_cap(c, ctx):
@@ -230,7 +234,7 @@ def setup_unknown_cap(c, ctx):
     c.patch({"process": {"capabilities": {k: caps for k in ("bounding", "effective", "permitted")}}})
 
 
-inside("process.capabilities.unknown_warns", [S_CAPWARN], level="SHOULD",
+inside("process.capabilities.unknown_warns", [S_CAPWARN, S_CAPNOFAIL, S_WARN], level="SHOULD",
        setup=setup_unknown_cap,
        check=lambda r, ctx, c: r.want("capeff", "%016x" % capmask(["CAP_KILL"])),
        note="runtime-spec 1.0.2 required an error here; 1.1 and later require a warning and no failure.")
@@ -246,7 +250,7 @@ def setup_ungrantable(c, ctx):
     c.patch({"process": {"capabilities": {k: caps for k in ("bounding", "effective", "permitted")}}})
 
 
-inside("process.capabilities.ungrantable_warns", [S_CAPWARN], level="SHOULD",
+inside("process.capabilities.ungrantable_warns", [S_CAPNOFAIL, S_CAPWARN, S_WARN], level="SHOULD",
        needs=needs_missing_cap, setup=setup_ungrantable,
        check=lambda r, ctx, c: r.want("capeff", "%016x" % capmask(["CAP_KILL"])),
        note="This host's runtimes lack CAP_SYS_RESOURCE; asking for it must not fail the container.")

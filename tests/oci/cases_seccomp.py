@@ -221,7 +221,7 @@ class Agent:
         self.sock.bind(path)
         self.sock.listen(4)
         self.sock.settimeout(20)
-        self.msgs, self.fds, self.error = [], [], None
+        self.msgs, self.fds, self.error, self.late_fds = [], [], None, False
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
@@ -229,10 +229,14 @@ class Agent:
         try:
             conn, _ = self.sock.accept()
             with conn:
-                data, fds = b"", []
+                data, fds, n = b"", [], 0
+                conn.settimeout(10)
                 while True:
                     msg, f, _fl, _a = socket.recv_fds(conn, 65536, 8)
+                    if f and n > 0:
+                        self.late_fds = True
                     fds += f
+                    n += 1
                     if not msg:
                         break
                     data += msg
@@ -247,7 +251,7 @@ class Agent:
         self.sock.close()
 
 
-@register("seccomp.notify", [S_NOTIFY, S_CPS, (LNX + "#configLinuxSeccomp", "listenerMetadata (string, OPTIONAL) - specifies an opaque data to pass to the seccomp agent. This string will be sent as the metadata field in the container process state."), (LNX + "#containerprocessstate", "fds (array, OPTIONAL) is a string array containing the names of the file descriptors passed. pid (int, REQUIRED) is the container process ID, as seen by the runtime. state (state, REQUIRED) is the state of the container.")])
+@register("seccomp.notify", [S_NOTIFY, S_CPS, (LNX + "#configLinuxSeccomp", "The connection MUST NOT be reused and it MUST be closed after sending a seccomp state."), (LNX + "#containerprocessstate", "If more than one sendmsg(2) is used, the file descriptors MUST be sent only in the first call."), (LNX + "#configLinuxSeccomp", "listenerMetadata (string, OPTIONAL) - specifies an opaque data to pass to the seccomp agent. This string will be sent as the metadata field in the container process state."), (LNX + "#containerprocessstate", "fds (array, OPTIONAL) is a string array containing the names of the file descriptors passed. pid (int, REQUIRED) is the container process ID, as seen by the runtime. state (state, REQUIRED) is the state of the container.")])
 def _(ctx):
     agent = Agent(ctx.path("agent.sock"))
     ctx.on_cleanup(agent.close)
@@ -269,6 +273,8 @@ def _(ctx):
         die("fds %s with %d descriptors, expected ['seccompFd'] and one" % (st.get("fds"), len(agent.fds)))
     if not isinstance(st.get("pid"), int) or (st.get("state") or {}).get("id") != c.id:
         die("pid/state.id wrong in %s" % st)
+    if agent.late_fds:
+        die("file descriptors came after the first message (they MUST be sent in the first call only)")
     if errnos(r) != [38]:
         die("after the agent closed the notify fd getpgid gave errno %s, expected ENOSYS (38)" % errnos(r))
 

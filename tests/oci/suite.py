@@ -328,7 +328,9 @@ def print_spec_map(title):
                 cites += "<br>*note:* " + t.note.replace("|", "\\|")
             print("| %s | %s | %s |" % (t.name, t.level, cites))
         print()
-    print("## Not exercised here\n")
+    import spec_coverage
+    spec_coverage.print_coverage(TESTS)
+    print("\n## Not exercised here\n")
     print("Statements of the same documents this suite does not test, and why.\n")
     for what, why in NOT_COVERED:
         print("- **%s**: %s" % (what, why))
