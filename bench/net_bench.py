@@ -70,7 +70,8 @@ def sender_script(dest, mib, mtu=None, addr=None):
         s += "udhcpc -i eth0 -q -n -t 5 -T 2 -s /etc/udhcpc/default.script >/dev/null 2>&1\n"
     else:
         s += f"ping -c 1 -w 30 {dest} >/dev/null\n"
-    s += f"""echo GO=1
+    s += f"""echo MTU=$(cat /sys/class/net/eth0/mtu)
+echo GO=1
 dd if=/dev/zero bs=64k count={mib * 16} 2>/dev/null | nc {dest} 5000
 echo DONE=1
 """
@@ -137,8 +138,8 @@ class Bench:
 
     def vm2vm(self, kind, mtu=None):
         if kind == "vessel":
-            name = f"bench{os.getpid()}"
-            net_a = net_b = f"switch,name={name}"
+            name = f"bench{os.getpid()}{mtu or ''}"
+            net_a = net_b = f"switch,name={name}" + (f",mtu={mtu}" if mtu else "")
         else:
             path = os.path.join(self.tmp, f"q{self.n}.sock")
             net_a = f"stream,id=n0,server=on,addr.type=unix,addr.path={path}"
@@ -149,6 +150,9 @@ class Bench:
             wait(a, "READY", TIMEOUT)
             b = self.start(kind, sender_script("192.168.76.1", self.mib, mtu, "192.168.76.2"), net_b,
                            mac="52:54:00:00:76:02")
+            m = b.wait_for(re.compile(r"^MTU=(\d+)"), TIMEOUT)
+            if not m or int(m.group(1)) != (mtu or 1500):
+                raise RuntimeError(f"{kind}: the sender's MTU is {m and m.group(1)}, want {mtu or 1500}")
             wait(b, "GO", TIMEOUT)
             t0 = time.monotonic()
             wait(a, "RECEIVED", TIMEOUT)

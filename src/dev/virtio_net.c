@@ -84,7 +84,7 @@
 
 static const uint64_t net_features =
     BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) |
-    BIT(VIRTIO_NET_F_MTU) | BIT(VIRTIO_NET_F_MAC) |
+    BIT(VIRTIO_NET_F_MAC) |
     BIT(VIRTIO_NET_F_GUEST_TSO4) | BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_NET_F_GUEST_ECN) |
     BIT(VIRTIO_NET_F_HOST_TSO4) | BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_HOST_ECN) |
     BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_STATUS) |
@@ -108,6 +108,8 @@ struct net_dev {
     bool rx_pushed;               /* used buffers to signal */
     struct net_dev_stats stats;
     uint8_t mac[6];
+    unsigned mtu;                 /* enforced on receive if the guest took MTU */
+    struct virtio_device_ops ops; /* net_ops, plus MTU when mtu= was given */
 
     /* scratch, under lock */
     struct iovec rx_iov_first[VIRTQ_MAX_CHAIN];
@@ -217,6 +219,11 @@ static void rx_emit_segment(void *opaque, const struct net_hdr *hdr, const uint8
             nd->stats.rx_no_fit++;
         return;
     }
+    if (virtio_dev_has_feature(nd->vd, VIRTIO_NET_F_MTU) && len > nd->mtu + NET_ETH_HLEN + 4) {
+        nd->stats.rx_no_fit++;           /* the sender's MSS exceeds our MTU */
+        re->n++;
+        return;
+    }
     struct net_hdr h = *hdr;
     h.flags = atomic_load(&nd->guest_offloads) & BIT(VIRTIO_NET_F_GUEST_CSUM)
               ? NET_HDR_F_DATA_VALID : 0;
@@ -245,6 +252,13 @@ static bool net_receive(void *opaque, const struct net_hdr *hdr, const uint8_t *
     if ((hdr->gso_type & NET_GSO_ECN) && !(off & BIT(VIRTIO_NET_F_GUEST_ECN)))
         gso_ok = false;
 
+    /* With MTU negotiated, no plain frame larger than it (spec 5.1.6.3.1);
+     * 4 bytes of slack for a VLAN tag. */
+    if (gso == NET_GSO_NONE && virtio_dev_has_feature(nd->vd, VIRTIO_NET_F_MTU) &&
+        len > nd->mtu + NET_ETH_HLEN + 4) {
+        nd->stats.rx_no_fit++;
+        return true;
+    }
     if (gso_ok && (csum || !(hdr->flags & NET_HDR_F_NEEDS_CSUM))) {
         struct net_hdr h = *hdr;
         if (!csum)
@@ -501,6 +515,7 @@ static void net_destroy(struct virtio_dev *vd)
     free(nd);
 }
 
+/* The features offered depend on the options: per-device copy in nd->ops. */
 static const struct virtio_device_ops net_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -577,7 +592,13 @@ int virtio_net_create(struct vm *vm, const char *args, char *err, size_t errlen)
     virtio_put_le16(config + 6, VIRTIO_NET_S_LINK_UP);
     virtio_put_le16(config + 8, 1);
     virtio_put_le16(config + 10, (uint16_t)opt.mtu);
-    nd->vd = virtio_dev_create(vm, &net_ops, nd, config, err, errlen);
+    /* Like QEMU, announce an MTU only when asked: without it the guest may
+     * raise its MTU itself (jumbo frames on a tap or switch). */
+    nd->ops = net_ops;
+    nd->mtu = opt.mtu;
+    if (opt.mtu_set)
+        nd->ops.features |= BIT(VIRTIO_NET_F_MTU);
+    nd->vd = virtio_dev_create(vm, &nd->ops, nd, config, err, errlen);
     if (!nd->vd) {
         net_backend_free(nd->be);
         pthread_mutex_destroy(&nd->lock);

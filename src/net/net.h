@@ -77,7 +77,8 @@ struct net_options {
     enum net_kind kind;
     uint8_t mac[6];
     bool mac_set;                /* mac= given; otherwise a random one */
-    unsigned mtu;                /* 0: default (1500) */
+    unsigned mtu;                /* 1500 unless mtu= was given */
+    bool mtu_set;                /* mtu= given: the guest is told (and held to) it */
     /* user */
     struct net_hostfwd hostfwd[NET_MAX_HOSTFWD];
     unsigned nhostfwd;

@@ -291,6 +291,7 @@ int net_options_parse(struct net_options *opt, const char *text, char *err, size
                 goto out;
             }
             opt->mtu = (unsigned)v;
+            opt->mtu_set = true;
         } else if (strcmp(key, "hostfwd") == 0) {
             if (opt->nhostfwd == NET_MAX_HOSTFWD) {
                 snprintf(err, errlen, "--net user: at most %d hostfwd rules", NET_MAX_HOSTFWD);

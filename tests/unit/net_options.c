@@ -21,6 +21,7 @@ static void test_user_defaults(void)
     CHECK_STR(ip(o.dhcp_start, b), "10.0.2.15");
     CHECK_EQ(o.nhostfwd, 0);
     CHECK_EQ(o.mtu, 1500);
+    CHECK(!o.mtu_set);
     CHECK(!o.restricted);
     CHECK(o.ipv6);
     CHECK(!o.mac_set);
@@ -58,6 +59,7 @@ static void test_user_options(void)
     CHECK(o.restricted);
     CHECK(!o.ipv6);
     CHECK_EQ(o.mtu, 9000);
+    CHECK(o.mtu_set);
 
     /* Another network: the gateway, DNS and DHCP addresses follow it. */
     CHECK(net_options_parse(&o, "user,net=192.168.76.0/24", err, sizeof err) == 0);

@@ -238,7 +238,7 @@ static void test_identity(struct h_dev *d)
     uint64_t want = B(F_CSUM) | B(F_GUEST_CSUM) | B(F_MAC) | B(F_MTU) | B(F_GUEST_TSO4) |
                     B(F_GUEST_TSO6) | B(F_HOST_TSO4) | B(F_HOST_TSO6) | B(F_MRG_RXBUF) |
                     B(F_STATUS) | B(F_CTRL_VQ) | B(F_CTRL_RX) | B(F_CTRL_GUEST_OFFLOADS);
-    CHECK_EQ(f & want, want);
+    CHECK_EQ(f & want, want);                             /* MTU: mtu= was given */
     CHECK(!(f & B(10)) && !(f & B(14)));                  /* no UFO */
     uint64_t v;
     for (int i = 0; i < 6; i++) {
@@ -311,33 +311,49 @@ static void test_tx(struct h_dev *d, struct peer *p)
 static void test_rx_mergeable(struct h_dev *d, struct peer *p)
 {
     static uint8_t f[70000];
-    /* 5000 bytes into 2048-byte buffers: 3 buffers, num_buffers = 3 */
-    post_rx(d, 16, 2048);
+    /* 1400 bytes into 512-byte buffers: 3 buffers, num_buffers = 3 */
+    post_rx(d, 16, 512);
     memcpy(f, guest_mac, 6);
     memcpy(f + 6, peer_mac, 6);
     wr16(f + 12, 0x88b5);
-    for (int i = 14; i < 5000; i++)
+    for (int i = 14; i < 1400; i++)
         f[i] = (uint8_t)(i * 7);
     struct net_hdr none = { 0 };
-    peer_send(p, &none, f, 5000);
+    peer_send(p, &none, f, 1400);
     uint32_t id[3] = { 0 }, len[3] = { 0 };
     for (int i = 0; i < 3; i++)
         CHECK(h_wait_used(d, RXQ, &id[i], &len[i]));
-    CHECK_EQ(len[0], 2048);
-    CHECK_EQ(len[1], 2048);
-    CHECK_EQ(len[2], 5000 + 12 - 4096);
+    CHECK_EQ(len[0], 512);
+    CHECK_EQ(len[1], 512);
+    CHECK_EQ(len[2], 1400 + 12 - 1024);
     uint8_t *b0 = rx_buffer(d, id[0]);
     CHECK_EQ(virtio_le16(b0 + 10), 3);                     /* num_buffers */
     CHECK_EQ(b0[0], 0);
     CHECK_EQ(b0[1], 0);
-    CHECK(memcmp(b0 + 12, f, 2036) == 0);
-    CHECK(memcmp(rx_buffer(d, id[1]), f + 2036, 2048) == 0);
-    CHECK(memcmp(rx_buffer(d, id[2]), f + 4084, 916) == 0);
+    CHECK(memcmp(b0 + 12, f, 500) == 0);
+    CHECK(memcmp(rx_buffer(d, id[1]), f + 500, 512) == 0);
+    CHECK(memcmp(rx_buffer(d, id[2]), f + 1012, 388) == 0);
+
+    /* a plain frame above the MTU (1500 + 14 + VLAN tag) is not delivered;
+     * the next one is */
+    h_wr(d, 0x070, 0);
+    bring_up(d, 0);                              /* fresh rings, no buffers */
+    post_rx(d, 1, 4096 - 64);
+    uint16_t used = h_used_idx(d, RXQ);
+    peer_send(p, &none, f, 1519);
+    peer_send(p, &none, f, 1518);
+    uint32_t lid = 0, llen = 0;
+    CHECK(h_wait_used(d, RXQ, &lid, &llen));
+    CHECK_EQ(llen, 1518 + 12);
+    peer_pump(p, 20);
+    CHECK_EQ((uint16_t)(h_used_idx(d, RXQ) - used), 1);
 
     /* a TSO super-frame to a guest that negotiated GUEST_TSO4: one frame */
     size_t flen = tcp_frame(f, guest_mac, peer_mac, 30000);
     struct net_hdr gso = { .flags = NET_HDR_F_NEEDS_CSUM, .gso_type = NET_GSO_TCPV4,
                            .hdr_len = 54, .gso_size = 1460, .csum_start = 34, .csum_offset = 16 };
+    h_wr(d, 0x070, 0);
+    bring_up(d, 0);
     post_rx(d, 32, 2048);
     peer_send(p, &gso, f, flen);
     uint32_t first_id = 0, first_len = 0;
@@ -550,7 +566,7 @@ int main(void)
     if (!mkdtemp(tmpl))
         return 1;
     setenv("XDG_RUNTIME_DIR", tmpl, 1);
-    struct vm *vm = make_vm("switch,name=vt,mac=52:54:00:00:00:01");
+    struct vm *vm = make_vm("switch,name=vt,mac=52:54:00:00:00:01,mtu=1500");
     if (!vm)
         return 1;
     pthread_t loop;
