@@ -207,7 +207,7 @@ static void con_dispatch(void *opaque, struct vm_poll_set *ps)
 {
     struct console *con = opaque;
     short rev = vm_poll_revents(ps, con->poll_idx);
-    if (!(rev & (POLLIN | POLLHUP | POLLERR)))
+    if (!(rev & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
         return;
     uint8_t buf[512];
     ssize_t n = read(con->in_fd, buf, sizeof buf);
