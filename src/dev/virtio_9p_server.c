@@ -605,10 +605,11 @@ static int op_mkdir(struct p9_server *s, struct rd *m, struct wr *w)
     int rc = mkdirat(dirfd, name, SAFE_MODE(mode)) < 0 ? -errno : 0;
     if (rc == 0) {
         int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0) {
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
             chmod_fd(fd, SAFE_MODE(mode));      /* exact mode, whatever our umask */
+        if (fd >= 0)
             close(fd);
-        }
         rc = created(s, w, dirfd, name, d->uid, gid);
     }
     close(dirfd);
