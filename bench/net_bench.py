@@ -6,6 +6,8 @@ virtio-mmio):
   slirp   guest -> host TCP over user-mode networking: the guest sends
           zeros with nc to 10.0.2.2 (the host's loopback), a sink on the
           host counts them.  QEMU: -netdev user.
+  slirp-rx host -> guest: a host server sends zeros, the guest's nc reads
+          them into wc -c (a download).
   vm2vm   one guest -> another through TCP: Vessel's --net switch against
           QEMU's -netdev stream over a UNIX socket between two QEMUs.
   vm2vm-mtu9000 the same with MTU 9000 on both sides.
@@ -55,6 +57,29 @@ class Sink:
                 first = time.monotonic()
             self.bytes += len(b)
         self.secs = time.monotonic() - first if first else None
+        conn.close()
+        self.srv.close()
+
+
+class Source:
+    """A TCP server on the host's loopback that sends `mib` MiB of zeros to
+    the first client; t0 is when it accepted."""
+
+    def __init__(self, mib):
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(1)
+        self.port = self.srv.getsockname()[1]
+        self.mib = mib
+        self.t0 = None
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        conn, _ = self.srv.accept()
+        self.t0 = time.monotonic()
+        chunk = bytes(1 << 20)
+        for _ in range(self.mib):
+            conn.sendall(chunk)
         conn.close()
         self.srv.close()
 
@@ -136,6 +161,24 @@ class Bench:
             raise RuntimeError(f"{kind}: the sink got {sink.bytes} bytes, want {self.mib << 20}")
         return self.mib / sink.secs
 
+    def slirp_rx(self, kind):
+        src = Source(self.mib)
+        script = f"""
+ip link set eth0 up
+udhcpc -i eth0 -q -n -t 5 -T 2 -s /etc/udhcpc/default.script >/dev/null 2>&1
+echo "GOT=$(nc 10.0.2.2 {src.port} < /dev/null | wc -c)"
+"""
+        g = self.start(kind, script, "user" if kind == "vessel" else "user,id=n0")
+        try:
+            m = g.wait_for(re.compile(r"^GOT=(\d+)"), TIMEOUT)
+            t1 = time.monotonic()
+            g.wait_exit(60)
+        finally:
+            g.close()
+        if not m or int(m.group(1)) != self.mib << 20 or src.t0 is None:
+            raise RuntimeError(f"{kind}: the guest got {m and m.group(1)} bytes, want {self.mib << 20}")
+        return self.mib / (t1 - src.t0)
+
     def vm2vm(self, kind, mtu=None):
         if kind == "vessel":
             name = f"bench{os.getpid()}{mtu or ''}"
@@ -178,6 +221,7 @@ def main():
         return
     have_qemu = shutil.which("qemu-system-riscv64") is not None
     tests = [("slirp", "guest->host TCP, user-mode NAT", lambda k: b.slirp(k)),
+             ("slirp-rx", "host->guest TCP, user-mode NAT", lambda k: b.slirp_rx(k)),
              ("vm2vm", "VM->VM TCP, switch vs QEMU stream", lambda k: b.vm2vm(k)),
              ("vm2vm-mtu9000", "VM->VM TCP, MTU 9000", lambda k: b.vm2vm(k, 9000))]
     print(f"bench-net: {args.mib} MiB per transfer, default guest, 1 vCPU each")

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <slirp/libslirp.h>
 #include "net/backend.h"
+#include "net/coalesce.h"
 #include "net/offload.h"
 
 struct user_timer {
@@ -38,6 +39,7 @@ struct net_user {
     struct net_poll *poll;      /* during slirp_pollfds_fill/poll */
     bool filled;                /* slirp's fds are in the current poll set */
     unsigned guest_errors;
+    struct net_coalescer co;    /* merges slirp's TCP bursts (LRO) */
     uint8_t frame[NET_FRAME_MAX];
 };
 
@@ -59,8 +61,14 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
         u->be.stats.rx_dropped++;
         return (ssize_t)len;
     }
-    net_deliver(&u->be, &valid, buf, len);
+    net_coalesce_add(&u->co, &valid, buf, len);
     return (ssize_t)len;
+}
+
+static void deliver(void *opaque, const struct net_hdr *hdr, const uint8_t *frame, size_t len)
+{
+    struct net_user *u = opaque;
+    net_deliver(&u->be, hdr, frame, len);
 }
 
 static void cb_guest_error(const char *msg, void *opaque)
@@ -190,6 +198,7 @@ static void fire_timers(struct net_user *u)
             return;
         due->expire_ms = -1;
         due->cb(due->cb_opaque);
+        net_coalesce_flush(&u->co);
     }
 }
 
@@ -201,6 +210,7 @@ static void user_dispatch(struct net_backend *be, struct net_poll *p)
         slirp_pollfds_poll(u->slirp, 0, get_revents, u);
         u->poll = NULL;
         u->filled = false;
+        net_coalesce_flush(&u->co);
     }
     fire_timers(u);
 }
@@ -223,8 +233,16 @@ static void user_send(struct net_backend *be, const struct net_hdr *hdr,
         be->stats.tx_dropped++;
         return;
     }
+    net_coalesce_flush(&u->co);          /* what slirp answered (ACKs) */
     be->stats.tx_frames++;
     be->stats.tx_bytes += (uint64_t)len;
+}
+
+static void user_set_rx_offloads(struct net_backend *be, unsigned offloads)
+{
+    struct net_user *u = (struct net_user *)be;
+    net_coalesce_flush(&u->co);
+    u->co.enabled = (offloads & NET_OFFLOAD_CSUM) && (offloads & NET_OFFLOAD_TSO4);
 }
 
 static void user_free(struct net_backend *be)
@@ -245,6 +263,7 @@ static const struct net_backend_ops user_ops = {
     .send = user_send,
     .prepare = user_prepare,
     .dispatch = user_dispatch,
+    .set_rx_offloads = user_set_rx_offloads,
     .free = user_free,
 };
 
@@ -256,6 +275,7 @@ struct net_backend *net_user_new(const struct net_options *opt, char *err, size_
         return NULL;
     }
     u->be.ops = &user_ops;
+    net_coalesce_init(&u->co, deliver, u);
 
     SlirpConfig cfg = {
         .version = 4,
