@@ -239,7 +239,7 @@ static int bounce_io(struct bfile *f, const struct iovec *iov, int cnt,
     if (!write) {
         r = raw_preadv(f->fd, &biov, 1, start);
         if (r == 0)
-            iov_to_buf(iov, cnt, 0, (char *)bounce + (off - start), len);
+            iov_from_buf(iov, cnt, 0, (char *)bounce + (off - start), len);
     } else {
         pthread_rwlock_wrlock(&f->rmw);
         if (start != off || end != off + len)

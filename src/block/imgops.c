@@ -217,7 +217,7 @@ int img_convert(struct img_convert *c, char *err)
     pthread_mutex_init(&cv.lock, NULL);
     pthread_cond_init(&cv.not_empty, NULL);
     pthread_cond_init(&cv.not_full, NULL);
-    unsigned nt = c->threads ? c->threads : 2;
+    unsigned nt = c->threads ? c->threads : 4;
     pthread_t th[16];
     if (nt > 16)
         nt = 16;

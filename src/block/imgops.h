@@ -23,7 +23,7 @@ struct img_convert {
     bool dst_is_zero;          /* the target reads as zeroes already */
     bool top_only;             /* copy only what the source's top layer defines
                                   (target has the same backing: -B) */
-    unsigned threads;          /* parallel workers; 0 = 2 */
+    unsigned threads;          /* parallel workers; 0 = 4 */
     struct img_progress progress;
 };
 

@@ -318,10 +318,13 @@ int qcow2_update_refcount(struct qcow2 *s, uint64_t cluster, int delta)
 
 /* ---- Allocation --------------------------------------------------------- */
 
-static int find_free(struct qcow2 *s, uint64_t n, uint64_t *start)
+/* First run of n free clusters from the hint; *first_free is the first
+ * free cluster seen (the next hint once the run is taken). */
+static int find_free(struct qcow2 *s, uint64_t n, uint64_t *start, uint64_t *first_free)
 {
     uint64_t c = s->free_hint, run = 0, first = 0;
     uint64_t limit = L2E_OFFSET_MASK >> s->cluster_bits;
+    bool seen = false;
     while (run < n) {
         if (c >= limit)
             return -ENOSPC;
@@ -333,6 +336,10 @@ static int find_free(struct qcow2 *s, uint64_t n, uint64_t *start)
                 return r;
         }
         if (!fixed && rc == 0) {
+            if (!seen) {
+                *first_free = c;
+                seen = true;
+            }
             if (run++ == 0)
                 first = c;
         } else {
@@ -445,8 +452,9 @@ int qcow2_alloc_clusters(struct qcow2 *s, uint64_t n, uint64_t *offset)
     }
     /* Refcount blocks the range needs are created first, each inside the
      * range it covers but outside the run; then look again. */
+    uint64_t first_free = 0;
     for (;;) {
-        if ((r = find_free(s, n, &c)) < 0)
+        if ((r = find_free(s, n, &c, &first_free)) < 0)
             return r;
         uint64_t ti, last = (c + n - 1) >> s->rb_bits, rbo = 0;
         for (ti = c >> s->rb_bits; ti <= last; ti++) {
@@ -472,8 +480,7 @@ int qcow2_alloc_clusters(struct qcow2 *s, uint64_t n, uint64_t *offset)
         if (r < 0)
             return r;
     }
-    if (c <= s->free_hint)
-        s->free_hint = c + n;
+    s->free_hint = first_free == c ? c + n : first_free;
     if (c + n > s->alloc_end)
         s->alloc_end = c + n;
     *offset = c << s->cluster_bits;
