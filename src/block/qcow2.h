@@ -212,6 +212,8 @@ void qcow2_compressed_range(struct qcow2 *s, uint64_t l2e, uint64_t *off, uint64
 /* qcow2_compress.c */
 /* Returns compressed length, or -ENOSPC if it does not fit in dst_len. */
 long qcow2_compress(int type, void *dst, size_t dst_len, const void *src, size_t src_len);
+/* Cheap test: does the start of this data compress at all? */
+bool qcow2_compress_probe(const void *src, size_t len);
 /* Decompress exactly dst_len bytes (trailing input ignored); 0 or -EIO. */
 int qcow2_decompress(int type, void *dst, size_t dst_len, const void *src, size_t src_len);
 

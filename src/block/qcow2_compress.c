@@ -73,3 +73,21 @@ int qcow2_decompress(int type, void *dst, size_t dst_len, const void *src, size_
         return -EIO;
     return 0;
 }
+
+bool qcow2_compress_probe(const void *src, size_t len)
+{
+    uint8_t out[4096];
+    if (len > sizeof out)
+        len = sizeof out;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 1, Z_DEFLATED, -12, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return true;
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)(len - len / 32);        /* must save at least 3 % */
+    int ret = deflate(&z, Z_FINISH);
+    deflateEnd(&z);
+    return ret == Z_STREAM_END;
+}

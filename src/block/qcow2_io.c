@@ -594,7 +594,12 @@ int qcow2_write_compressed(struct blk *b, uint64_t off, const void *buf, size_t 
         memcpy(padded, buf, len);
         src = padded;
     }
-    long clen = qcow2_compress(s->compression_type, out, cs - 1, src, cs);
+    /* Random-looking data (already compressed files, encrypted blocks)
+     * costs a full deflate only to be stored plainly: a quick trial on the
+     * first 4 KiB decides. */
+    long clen = -ENOSPC;
+    if (cs < 16384 || qcow2_compress_probe(src, 4096))
+        clen = qcow2_compress(s->compression_type, out, cs - 1, src, cs);
     int r;
     if (clen < 0) {                     /* incompressible: store it plainly */
         struct iovec v = { (void *)buf, len };
