@@ -134,12 +134,12 @@ int main(int argc, char **argv)
     pthread_cond_init(&bn.done_cond, NULL);
     bn.reqs = calloc(depth, sizeof *bn.reqs);
     bn.iovs = calloc(depth, sizeof *bn.iovs);
+    uint8_t *bufs;                       /* one region, like qemu-img bench */
+    if (posix_memalign((void **)&bufs, 4096, depth * bufsize))
+        return 1;
+    memset(bufs, pattern, depth * bufsize);
     for (uint64_t i = 0; i < depth; i++) {
-        void *buf;
-        if (posix_memalign(&buf, 4096, bufsize))
-            return 1;
-        memset(buf, pattern, bufsize);
-        bn.iovs[i] = (struct iovec){ buf, bufsize };
+        bn.iovs[i] = (struct iovec){ bufs + i * bufsize, bufsize };
         bn.reqs[i] = (struct blk_request){ .iov = &bn.iovs[i], .iovcnt = 1,
                                            .done = on_done, .opaque = &bn };
     }

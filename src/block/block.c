@@ -15,7 +15,7 @@
 #include "block/iov.h"
 
 #define PROBE_LEN 4096
-#define DEFAULT_AIO_THREADS 8
+#define DEFAULT_AIO_THREADS 4
 
 static const struct blk_driver *const drivers[] = {
     &blk_qcow2_driver, &blk_split_driver, &blk_raw_driver,

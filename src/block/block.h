@@ -55,7 +55,7 @@ struct blk_open_opts {
     bool force_share;          /* don't take the image lock (qemu-img -U) */
     bool no_backing;           /* don't open backing files: unallocated reads as 0 */
     enum blk_cache_mode cache;
-    unsigned aio_threads;      /* worker threads for asynchronous I/O; 0 = 8 */
+    unsigned aio_threads;      /* worker threads for asynchronous I/O; 0 = 4 */
     bool repair;               /* opening to repair it (check -r): allow a
                                   qcow2 with the corrupt bit read-write */
 };
