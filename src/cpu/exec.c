@@ -13,9 +13,52 @@
 #include "cpu/hart.h"
 #include "cpu/fpu.h"
 
-#define XOP_END RV_OP_COUNT     /* pseudo-op closing a block that falls through */
-#define XOP_COUNT (RV_OP_COUNT + 1)
+#define XI_RS3(i) ((i)->rs3rm & 31)
+#define XI_RM(i)  ((i)->rs3rm >> 5)
+
+/* Pairs of adjacent common instructions run as one handler (one dispatch
+ * instead of two).  None of these ops reads the pc or ends a block; a
+ * load or store that traps does so with `i` at itself, so a pair behaves
+ * exactly like its two instructions in order. */
+#define FUSABLE(X) X(ADDIW) X(XOR) X(ADD) X(OR) X(SRLIW) X(SLLIW) X(ADDW) X(ADDI) \
+                   X(SLLI) X(SRLI) X(AND) X(ANDI) X(XORI) X(SUB) X(SUBW) X(MUL) \
+                   X(LW) X(LD) X(LBU) X(SW) X(SD)
+#define FUSABLE_WITH(X, A) X(A, ADDIW) X(A, XOR) X(A, ADD) X(A, OR) X(A, SRLIW) \
+                   X(A, SLLIW) X(A, ADDW) X(A, ADDI) X(A, SLLI) X(A, SRLI) X(A, AND) \
+                   X(A, ANDI) X(A, XORI) X(A, SUB) X(A, SUBW) X(A, MUL) \
+                   X(A, LW) X(A, LD) X(A, LBU) X(A, SW) X(A, SD)
+
+enum {
+    XOP_END = RV_OP_COUNT,      /* pseudo-op closing a block that falls through */
+#define PAIR_ENUM(A, B) XOP_P_##A##_##B,
+#define PAIR_ROW_ENUM(A) FUSABLE_WITH(PAIR_ENUM, A)
+    FUSABLE(PAIR_ROW_ENUM)
+#undef PAIR_ROW_ENUM
+#undef PAIR_ENUM
+    XOP_COUNT
+};
+#define XOP_PAIR_BASE (XOP_END + 1)
+
+enum {
+#define FI_ENUM(A) FI_##A,
+    FUSABLE(FI_ENUM)
+#undef FI_ENUM
+    FI_COUNT
+};
+
+/* fusable index + 1 of each op, 0 = not fusable */
+static const uint8_t fusable_index[RV_OP_COUNT] = {
+#define FUS_INDEX(A) [RV_OP_##A] = FI_##A + 1,
+    FUSABLE(FUS_INDEX)
+#undef FUS_INDEX
+};
 #define BUDGET 1024             /* blocks between looks at the clock */
+
+#ifdef RV_PROFILE
+#define RV_PROFILING 1
+#else
+#define RV_PROFILING 0
+#endif
 
 #ifdef RV_TRACE                 /* debugging: one instruction per block, pcs logged */
 #include <stdio.h>
@@ -45,8 +88,7 @@ static void xinsn_from(struct xinsn *x, const struct rv_insn *d, unsigned off)
         x->rd = 32;                         /* writes to x0 go to the sink */
     x->rs1 = d->rs1;
     x->rs2 = d->rs2;
-    x->rs3 = d->rs3;
-    x->rm = d->rm;
+    x->rs3rm = (uint8_t)(d->rs3 | d->rm << 5);
     x->pcoff = (uint16_t)off;
     x->imm = d->imm;
     if (f & RV_F_BRANCH || d->op == RV_OP_JAL)
@@ -80,6 +122,19 @@ static void close_block(struct block *b, unsigned n, unsigned off, uint64_t pa)
     } else if (last->op == RV_OP_JAL) {
         int64_t t = (int64_t)page_off + last->imm;
         b->chain_ok[0] = t >= 0 && t < (int64_t)PAGE_SIZE;
+    }
+}
+
+/* Turn adjacent fusable instructions into pairs.  The second one stays in
+ * place (the pair handler reads it and skips it). */
+static void fuse_pairs(struct block *b)
+{
+    for (unsigned k = 0; k + 1 < b->n; k++) {
+        unsigned a = fusable_index[b->ins[k].op], c = fusable_index[b->ins[k + 1].op];
+        if (a && c && !RV_TRACE_SINGLE) {
+            b->ins[k].op = (uint16_t)(XOP_PAIR_BASE + (a - 1) * FI_COUNT + (c - 1));
+            k++;
+        }
     }
 }
 
@@ -132,6 +187,7 @@ static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const u
             break;
     }
     close_block(b, n, off, pa);
+    fuse_pairs(b);
     b->pa = pa;
     rt->arena_used += (sizeof(struct block) + (n + 1) * sizeof(struct xinsn) + 15) & ~(size_t)15;
 
@@ -188,7 +244,15 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
 #define IMM ((uint64_t)(int64_t)i->imm)
 #define F   cpu->f
 
-#define NEXT do { i++; goto *labels[i->op]; } while (0)
+#ifdef RV_PROFILE                /* debugging: count executed op pairs */
+extern uint64_t rv_profile_pairs[1024][1024];
+#define PROFILE() (rv_profile_pairs[i[0].op][i[1].op]++)
+#define PROFILE2() (rv_profile_pairs[1023][i[0].op]++)
+#else
+#define PROFILE() ((void)0)
+#define PROFILE2() ((void)0)
+#endif
+#define NEXT do { PROFILE(); i++; goto *labels[i->op]; } while (0)
 
 /* Leave the block by exit K (pc set): straight into the chained successor
  * if there is one, else via a lookup.  Events from other threads are seen
@@ -228,7 +292,7 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
     } while (0)
 
 #define FP_ON()  do { if (unlikely(!(cpu->mstatus & MSTATUS_FS))) goto illegal; } while (0)
-#define FP_RM()  int rm = i->rm == RV_RM_DYN ? (int)cpu->frm : i->rm;        \
+#define FP_RM()  int rm = XI_RM(i) == RV_RM_DYN ? (int)cpu->frm : XI_RM(i);   \
                  if (unlikely(rm > FPU_RMM)) goto illegal
 #define DIRTY()  (cpu->mstatus |= MSTATUS_FS_DIRTY)
 /* ops writing only x registers dirty the FP state only if flags changed */
@@ -273,6 +337,11 @@ static void interp_execute(struct rv_cpu *cpu)
         RV_OPS(RV_OP_LABEL)
 #undef RV_OP_LABEL
         [XOP_END] = &&L_END,
+#define PAIR_LABEL(A, B) [XOP_P_##A##_##B] = &&L_P_##A##_##B,
+#define PAIR_ROW_LABEL(A) FUSABLE_WITH(PAIR_LABEL, A)
+        FUSABLE(PAIR_ROW_LABEL)
+#undef PAIR_ROW_LABEL
+#undef PAIR_LABEL
     };
 #pragma GCC diagnostic pop
     struct rv_cpu_rt *rt = cpu->rt;
@@ -517,6 +586,33 @@ L_REMUW: {
     NEXT;
 }
 
+    /* ---- fused pairs ---- */
+#define E_ADDIW RD = SX32(RS1 + IMM)
+#define E_XOR   RD = RS1 ^ RS2
+#define E_ADD   RD = RS1 + RS2
+#define E_OR    RD = RS1 | RS2
+#define E_SRLIW RD = SX32((uint32_t)RS1 >> i->imm)
+#define E_SLLIW RD = SX32((uint32_t)RS1 << i->imm)
+#define E_ADDW  RD = SX32(RS1 + RS2)
+#define E_ADDI  RD = RS1 + IMM
+#define E_SLLI  RD = RS1 << i->imm
+#define E_SRLI  RD = RS1 >> i->imm
+#define E_AND   RD = RS1 & RS2
+#define E_ANDI  RD = RS1 & IMM
+#define E_XORI  RD = RS1 ^ IMM
+#define E_SUB   RD = RS1 - RS2
+#define E_SUBW  RD = SX32(RS1 - RS2)
+#define E_MUL   RD = RS1 * RS2
+#define E_LW    LOAD_INTO(RD, 4, SX32)
+#define E_LD    LOAD_INTO(RD, 8, ZX)
+#define E_LBU   LOAD_INTO(RD, 1, ZX)
+#define E_SW    STORE(4, RS2)
+#define E_SD    STORE(8, RS2)
+#define PAIR_HANDLER(A, B) \
+L_P_##A##_##B: E_##A; i++; E_##B; i++; PROFILE2(); goto *labels[i->op];
+#define PAIR_ROW_HANDLER(A) FUSABLE_WITH(PAIR_HANDLER, A)
+    FUSABLE(PAIR_ROW_HANDLER)
+
     /* ---- A ---- */
 L_LR_W: {
     uint32_t *p = rv_amo_ptr(cpu, RS1, 4, true);
@@ -601,7 +697,7 @@ L_FSD: FP_ON(); STORE(8, F[i->rs2]); NEXT;
 
 #define FOP3(name, T, BOX, UN) \
 L_##name: { FP_ON(); FP_RM(); \
-    F[i->rd] = BOX(fpu_##T(UN(i->rs1), UN(i->rs2), UN(i->rs3), rm, &cpu->fflags)); \
+    F[i->rd] = BOX(fpu_##T(UN(i->rs1), UN(i->rs2), UN(XI_RS3(i)), rm, &cpu->fflags)); \
     DIRTY(); NEXT; }
 #define FOP2R(name, T, BOX, UN) \
 L_##name: { FP_ON(); FP_RM(); \

@@ -94,9 +94,10 @@ enum { CTX_U, CTX_S, CTX_S_SUM, CTX_M, CTX_COUNT };
  * guest-physical address and live in an arena that is emptied in one go on
  * fence.i (bumping `gen` invalidates the whole hash table). */
 struct xinsn {              /* decoded instruction, as the interpreter wants it */
-    uint8_t  op;            /* enum rv_op */
+    uint16_t op;            /* enum rv_op, or an interpreter pseudo-op (exec.c) */
     uint8_t  rd;            /* 32 = discard (x0) for integer destinations */
-    uint8_t  rs1, rs2, rs3, rm;
+    uint8_t  rs1, rs2;
+    uint8_t  rs3rm;         /* rs3 | rm << 5 */
     uint16_t pcoff;         /* offset from the block's first instruction */
     int32_t  imm;           /* for branches/jal: target offset from block start */
     uint32_t raw;           /* encoding, for illegal-instruction mtval */
