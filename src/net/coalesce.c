@@ -64,8 +64,7 @@ void net_coalesce_flush(struct net_coalescer *c)
     size_t len = c->len;
     c->len = 0;
     if (c->segs == 1) {
-        static const struct net_hdr valid = { .flags = NET_HDR_F_DATA_VALID };
-        c->out(c->opaque, &valid, c->buf, len);
+        c->out(c->opaque, &c->first_hdr, c->buf, len);
         return;
     }
     uint8_t *ip = c->buf + L3, *tcp = c->buf + L4;
@@ -91,10 +90,15 @@ void net_coalesce_flush(struct net_coalescer *c)
 void net_coalesce_add(struct net_coalescer *c, const struct net_hdr *hdr,
                       const uint8_t *frame, size_t len)
 {
-    /* Only frames whose checksums are known good: the merged frame's
-     * partial checksum would hide a bad one. */
-    size_t thl = c->enabled && hdr->gso_type == NET_GSO_NONE &&
-                 hdr->flags == NET_HDR_F_DATA_VALID ? tcp_data_segment(frame, len) : 0;
+    /* Only frames whose checksums are known good (DATA_VALID: slirp), or
+     * not computed yet (NEEDS_CSUM over the TCP segment: another guest's
+     * checksum offload): the merged frame's partial checksum must not
+     * hide a bad one. */
+    bool csum_ok = hdr->flags == NET_HDR_F_DATA_VALID ||
+                   (hdr->flags == NET_HDR_F_NEEDS_CSUM && hdr->csum_start == L4 &&
+                    hdr->csum_offset == 16);
+    size_t thl = c->enabled && hdr->gso_type == NET_GSO_NONE && csum_ok
+                 ? tcp_data_segment(frame, len) : 0;
     if (!thl) {
         net_coalesce_flush(c);
         c->out(c->opaque, hdr, frame, len);
@@ -113,6 +117,7 @@ void net_coalesce_add(struct net_coalescer *c, const struct net_hdr *hdr,
     }
     net_coalesce_flush(c);
     memcpy(c->buf, frame, len);
+    c->first_hdr = *hdr;
     c->len = len;
     c->segs = 1;
     c->mss = payload;

@@ -1,15 +1,17 @@
 /*
  * coalesce.h — receive coalescing (LRO): consecutive TCP segments of one
- * flow, as slirp emits them in a burst, merged into one TSO super-frame
- * for a guest that takes them (GUEST_TSO4 + GUEST_CSUM).
+ * flow, as slirp or another VM sends them in a burst, merged into one TSO
+ * super-frame for a guest that takes them (GUEST_TSO4 + GUEST_CSUM).
  *
  * The emulated guest pays per frame (interrupt, driver, IP and TCP
  * input), so 40 segments handed over as one frame cost it far less.  The
  * rules are those of Linux GRO: IPv4 without options or fragmentation,
  * same addresses, ports, ACK number and TCP options, flags ACK/PSH only,
  * each segment starting where the previous ended, all but the last of
- * the first one's size (the MSS).  The result carries gso_size = MSS and
- * a partial checksum (NEEDS_CSUM), as a segmentation offload frame.
+ * the first one's size (the MSS), checksums known good (DATA_VALID) or
+ * left to the receiver (NEEDS_CSUM, another guest's offload).  The result
+ * carries gso_size = MSS and a partial checksum (NEEDS_CSUM), as a
+ * segmentation offload frame.
  * Anything else passes through in order: a frame that cannot join flushes
  * the run first.
  */
@@ -32,7 +34,8 @@ struct net_coalescer {
     unsigned segs;             /* segments merged into it */
     size_t mss;                /* payload of its first segment */
     uint32_t next_seq;         /* sequence number the next segment must have */
-    bool closed;               /* last segment shorter than mss: nothing may follow */
+    bool closed;               /* last segment short or pushed: nothing may follow */
+    struct net_hdr first_hdr;  /* its first segment's header */
     uint8_t buf[NET_FRAME_MAX];
 };
 

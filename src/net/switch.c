@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "net/backend.h"
+#include "net/coalesce.h"
 #include "net/fdb.h"
 #include "net/offload.h"
 
@@ -75,6 +76,7 @@ struct net_switch {
     unsigned npeers;
     uint32_t next_port;
     struct net_fdb fdb;
+    struct net_coalescer co;     /* merges a peer's TCP bursts (LRO) */
     uint8_t buf[SWITCH_MSG_MAX + 1];
 };
 
@@ -295,9 +297,22 @@ static bool read_peer(struct net_switch *s, struct switch_peer *p)
             continue;
         }
         net_fdb_learn(&s->fdb, frame + 6, p->port, now_ns());
-        net_deliver(&s->be, &hdr, frame, flen);
+        net_coalesce_add(&s->co, &hdr, frame, flen);
     }
     return true;
+}
+
+static void deliver(void *opaque, const struct net_hdr *hdr, const uint8_t *frame, size_t len)
+{
+    struct net_switch *s = opaque;
+    net_deliver(&s->be, hdr, frame, len);
+}
+
+static void switch_set_rx_offloads(struct net_backend *be, unsigned offloads)
+{
+    struct net_switch *s = (struct net_switch *)be;
+    net_coalesce_flush(&s->co);
+    s->co.enabled = (offloads & NET_OFFLOAD_CSUM) && (offloads & NET_OFFLOAD_TSO4);
 }
 
 /* ---- transmit ------------------------------------------------------------------ */
@@ -448,8 +463,10 @@ static void switch_dispatch(struct net_backend *be, struct net_poll *pl)
             p->stalled = false;
         if (p->pending)
             alive = flush_pending(s, p);
-        if (alive && (re & (POLLIN | POLLHUP | POLLERR)))
+        if (alive && (re & (POLLIN | POLLHUP | POLLERR))) {
             alive = read_peer(s, p);
+            net_coalesce_flush(&s->co);      /* runs never span peers */
+        }
         if (alive && (re & (POLLHUP | POLLERR)) && !(re & POLLIN))
             alive = false;
         if (alive)
@@ -480,6 +497,7 @@ static const struct net_backend_ops switch_ops = {
     .can_send = switch_can_send,
     .prepare = switch_prepare,
     .dispatch = switch_dispatch,
+    .set_rx_offloads = switch_set_rx_offloads,
     .free = switch_free,
 };
 
@@ -494,6 +512,7 @@ struct net_backend *net_switch_new(const struct net_options *opt, char *err, siz
     s->listen_fd = -1;
     s->listen_index = -1;
     net_fdb_init(&s->fdb);
+    net_coalesce_init(&s->co, deliver, s);
     snprintf(s->be.desc, sizeof s->be.desc, "switch %s", opt->name);
     if (switch_dir(opt->name, s->dir, sizeof s->dir, err, errlen) < 0 || join(s, err, errlen) < 0) {
         switch_free(&s->be);

@@ -195,9 +195,49 @@ static void test_no_merge(void)
     CHECK_EQ(out.len[0], 54 + 44 * 1460);
 }
 
+/* Segments with the checksum left to the receiver (another guest's
+ * checksum offload) merge too; cut again they get full checksums. */
+static void test_partial_checksums(void)
+{
+    static uint8_t segs[10][1600], part[10][1600];
+    size_t lens[10];
+    net_coalesce_init(&co, collect, NULL);
+    co.enabled = true;
+    out.n = 0;
+    const struct net_hdr partial = { .flags = NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16 };
+    uint32_t seq = 5000;
+    for (int i = 0; i < 10; i++) {
+        lens[i] = segment(segs[i], seq, 1000, 0x10, 22, (uint16_t)(7 + i));
+        seq += 1000;
+        memcpy(part[i], segs[i], lens[i]);
+        uint8_t ph[12];
+        memcpy(ph, part[i] + 26, 8);
+        ph[8] = 0; ph[9] = 6;
+        wr16(ph + 10, (uint16_t)(lens[i] - 34));
+        wr16(part[i] + 50, net_csum_add(0, ph, 12));      /* pseudo-header sum only */
+        net_coalesce_add(&co, &partial, part[i], lens[i]);
+    }
+    net_coalesce_flush(&co);
+    CHECK_EQ(out.n, 1);
+    CHECK_EQ(out.hdr[0].gso_size, 1000);
+    resegs.n = 0;
+    CHECK_EQ(net_offload_finish(&out.hdr[0], out.data[0], out.len[0], collect_seg, NULL), 10);
+    for (int i = 0; i < 10 && i < resegs.n; i++)
+        CHECK(resegs.len[i] == lens[i] && memcmp(resegs.data[i], segs[i], lens[i]) == 0);
+    /* a checksum range other than the TCP header's: not merged */
+    out.n = 0;
+    const struct net_hdr odd = { .flags = NET_HDR_F_NEEDS_CSUM, .csum_start = 30, .csum_offset = 16 };
+    net_coalesce_add(&co, &odd, part[0], lens[0]);
+    net_coalesce_add(&co, &odd, part[1], lens[1]);
+    net_coalesce_flush(&co);
+    CHECK_EQ(out.n, 2);
+    CHECK_EQ(out.hdr[0].csum_start, 30);
+}
+
 int main(void)
 {
     test_merge_roundtrip();
+    test_partial_checksums();
     test_no_merge();
     CHECK_DONE();
 }
