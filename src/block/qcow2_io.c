@@ -311,7 +311,7 @@ static bool owned_normal(struct qcow2 *s, uint64_t e)
  */
 static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, int cnt,
                       size_t done, uint64_t left, uint64_t *step, uint64_t *fast_host,
-                      uint8_t *head, uint8_t *tail, struct iovec *win)
+                      uint8_t **headp, uint8_t **tailp, struct iovec *win)
 {
     uint64_t cs = s->cluster_size, l2n = 1ull << s->l2_bits;
     uint64_t l1i = voff >> (s->cluster_bits + s->l2_bits);
@@ -337,6 +337,14 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
             len += cs;
         }
         *step = len < left ? len : left;
+        /* A cluster we own was allocated inside the file: anything past
+         * all allocations is a corrupt entry, not a place to write. */
+        if (((host + in + *step - 1) >> s->cluster_bits) >= s->alloc_end) {
+            qcow2_signal_corruption(s, "data cluster at 0x%llx lies past the end of the "
+                                    "image file", (unsigned long long)host);
+            r = -EIO;
+            goto out;
+        }
         if (qcow2_overlaps_metadata(s, host + in, *step)) {
             qcow2_signal_corruption(s, "data cluster at 0x%llx overlaps the header or a "
                                     "table", (unsigned long long)host);
@@ -366,6 +374,12 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
     uint64_t last_e = l2_get(l2, l2i + k - 1);
     if (reuse && (r = check_host(s, e, vcl)) < 0)
         goto out;
+    if (reuse && ((e & L2E_OFFSET_MASK) >> s->cluster_bits) >= s->alloc_end) {
+        qcow2_signal_corruption(s, "preallocated cluster at 0x%llx lies past the end of "
+                                "the image file", (unsigned long long)(e & L2E_OFFSET_MASK));
+        r = -EIO;
+        goto out;
+    }
 
     uint64_t h;
     if (reuse) {
@@ -376,6 +390,13 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
     bool fresh = !reuse && (h >> s->cluster_bits) >= s->fresh_from;
 
     bool head_zero = true, tail_zero = true;
+    /* Copy-on-write buffers, allocated only when a write needs them. */
+    if ((in > 0 && !*headp && !(*headp = malloc(cs))) ||
+        (tail_from < cs && !*tailp && !(*tailp = malloc(cs)))) {
+        r = -ENOMEM;
+        goto out;
+    }
+    uint8_t *head = *headp, *tail = *tailp;
     if (in > 0 && (r = cow_read(s, vcl, e, 0, in, head, &head_zero)) < 0)
         goto out;
     if (tail_from < cs &&
@@ -424,9 +445,9 @@ int qcow2_pwritev(struct blk *b, uint64_t off, const struct iovec *iov, int cnt,
         return -EIO;
     size_t wn = (size_t)cnt + 2;
     struct iovec local[18], *win = wn <= 18 ? local : malloc(sizeof *win * wn);
-    uint8_t *head = malloc(s->cluster_size), *tail = malloc(s->cluster_size);
+    uint8_t *head = NULL, *tail = NULL;
     int r = 0;
-    if (!win || !head || !tail) {
+    if (!win) {
         r = -ENOMEM;
         goto out;
     }
@@ -435,7 +456,7 @@ int qcow2_pwritev(struct blk *b, uint64_t off, const struct iovec *iov, int cnt,
         uint64_t step = 0, fast = 0;
         pthread_mutex_lock(&s->lock);
         r = s->corrupt ? -EIO : write_step(s, off + done, iov, cnt, done, len - done,
-                                           &step, &fast, head, tail, win);
+                                           &step, &fast, &head, &tail, win);
         pthread_mutex_unlock(&s->lock);
         if (r == 0 && fast) {
             int wc = iov_window(iov, cnt, done, step, win);
