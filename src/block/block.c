@@ -508,6 +508,12 @@ int blk_get_info(struct blk *b, struct blk_info *info)
     return 0;
 }
 
+int blk_snapshots(struct blk *b, struct blk_snapshot **list)
+{
+    *list = NULL;
+    return b->drv->snapshots ? b->drv->snapshots(b, list) : 0;
+}
+
 int blk_block_status(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *ext)
 {
     memset(ext, 0, sizeof *ext);

@@ -214,6 +214,18 @@ struct blk_info {
 
 int blk_get_info(struct blk *b, struct blk_info *info);
 
+/* Internal snapshots (qcow2), for display.  Returns how many (0: none, and
+ * *list is NULL) or -errno; the caller frees *list. */
+struct blk_snapshot {
+    char id[128];
+    char name[256];
+    uint32_t date_sec, date_nsec;
+    uint64_t vm_clock_nsec;
+    uint64_t vm_state_size;
+    int64_t icount;                /* -1 if not recorded */
+};
+int blk_snapshots(struct blk *b, struct blk_snapshot **list);
+
 /* The image below this one in the chain (NULL if none). */
 struct blk *blk_backing(struct blk *b);
 

@@ -39,6 +39,7 @@ struct blk_driver {
     int  (*set_backing)(struct blk *b, const char *file, const char *fmt, char *err);
     int  (*make_empty)(struct blk *b);
     int  (*write_compressed)(struct blk *b, uint64_t off, const void *buf, size_t len);
+    int  (*snapshots)(struct blk *b, struct blk_snapshot **list);
 };
 
 struct blk {

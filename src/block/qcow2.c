@@ -231,6 +231,31 @@ static int load_snapshots(struct qcow2 *s, uint64_t file_size, char *err)
                  MAX_SNAPSHOT_EXTRA);
             return -EINVAL;
         }
+        /* The descriptive part, for `info`: times, VM state, ID, name. */
+        struct blk_snapshot *si = &s->snapshots[i].info;
+        si->date_sec = be32_get(h + 16);
+        si->date_nsec = be32_get(h + 20);
+        si->vm_clock_nsec = be64_get(h + 24);
+        si->vm_state_size = be32_get(h + 32);
+        si->icount = -1;
+        uint8_t ex[MAX_SNAPSHOT_EXTRA];
+        if (off + 40 + extra + id_len + name_len <= file_size &&
+            (r = bfile_pread(s->file, ex, extra, off + 40)) == 0) {
+            if (extra >= 8)
+                si->vm_state_size = be64_get(ex);
+            if (extra >= 24)
+                si->icount = (int64_t)be64_get(ex + 16);
+            char *str = malloc(id_len + name_len + 1);
+            if (!str)
+                return -ENOMEM;
+            if ((r = bfile_pread(s->file, str, id_len + name_len, off + 40 + extra)) == 0) {
+                snprintf(si->id, sizeof si->id, "%.*s", (int)id_len, str);
+                snprintf(si->name, sizeof si->name, "%.*s", (int)name_len, str + id_len);
+            }
+            free(str);
+        }
+        if (r < 0)
+            return r;
         if (qcow2_offset_in_cluster(s, s->snapshots[i].l1_offset) ||
             (uint64_t)s->snapshots[i].l1_size * 8 > QCOW2_MAX_L1_BYTES ||
             s->snapshots[i].l1_offset + (uint64_t)s->snapshots[i].l1_size * 8 > file_size) {
@@ -824,6 +849,20 @@ static int qcow2_resize(struct blk *b, uint64_t new_size)
 
 /* ---- Info --------------------------------------------------------------- */
 
+static int qcow2_snapshots(struct blk *b, struct blk_snapshot **list)
+{
+    struct qcow2 *s = b->state;
+    *list = NULL;
+    if (!s->nb_snapshots)
+        return 0;
+    *list = calloc(s->nb_snapshots, sizeof **list);
+    if (!*list)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < s->nb_snapshots; i++)
+        (*list)[i] = s->snapshots[i].info;
+    return (int)s->nb_snapshots;
+}
+
 static void qcow2_info(struct blk *b, struct blk_info *info)
 {
     struct qcow2 *s = b->state;
@@ -856,4 +895,5 @@ const struct blk_driver blk_qcow2_driver = {
     .set_backing = qcow2_set_backing,
     .make_empty = qcow2_make_empty,
     .write_compressed = qcow2_write_compressed,
+    .snapshots = qcow2_snapshots,
 };

@@ -96,6 +96,7 @@ struct qcow2_ext {            /* a header extension we keep but don't use */
 struct qcow2_snapshot {
     uint64_t l1_offset;
     uint32_t l1_size;
+    struct blk_snapshot info;         /* id, name, dates, sizes (for info) */
 };
 
 enum qcow2_ctype { QC_UNALLOC, QC_ZERO_PLAIN, QC_ZERO_ALLOC, QC_NORMAL, QC_COMPRESSED };

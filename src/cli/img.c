@@ -430,9 +430,27 @@ static int img_create(int argc, char **argv)
 
 /* ---- info ---------------------------------------------------------------- */
 
-static struct json_object *info_json(struct blk_info *i)
+static struct json_object *info_json(struct blk_info *i, struct blk_snapshot *sn, int nsn)
 {
     struct json_object *o = json_object_new_object();
+    if (nsn > 0) {
+        struct json_object *arr = json_object_new_array();
+        for (int k = 0; k < nsn; k++) {
+            struct json_object *e = json_object_new_object();
+            json_add_int(e, "icount", (uint64_t)sn[k].icount);
+            json_add_int(e, "vm-clock-nsec", sn[k].vm_clock_nsec % 1000000000);
+            json_object_object_add(e, "name", json_object_new_string(sn[k].name));
+            json_add_int(e, "date-sec", sn[k].date_sec);
+            json_add_int(e, "date-nsec", sn[k].date_nsec);
+            json_add_int(e, "vm-clock-sec", sn[k].vm_clock_nsec / 1000000000);
+            json_object_object_add(e, "id", json_object_new_string(sn[k].id));
+            json_add_int(e, "vm-state-size", sn[k].vm_state_size);
+            if (sn[k].icount < 0)
+                json_object_object_del(e, "icount");
+            json_object_array_add(arr, e);
+        }
+        json_object_object_add(o, "snapshots", arr);
+    }
     if (i->backing_format[0])
         json_object_object_add(o, "backing-filename-format",
                                json_object_new_string(i->backing_format));
@@ -476,7 +494,7 @@ static struct json_object *info_json(struct blk_info *i)
     return o;
 }
 
-static void info_human(struct blk_info *i)
+static void info_human(struct blk_info *i, struct blk_snapshot *sn, int nsn)
 {
     char vs[32], ds[32];
     blk_format_size(i->virtual_size, vs, sizeof vs);
@@ -494,6 +512,25 @@ static void info_human(struct blk_info *i)
         printf("\n");
         if (i->backing_format[0])
             printf("backing file format: %s\n", i->backing_format);
+    }
+    if (nsn > 0) {
+        printf("Snapshot list:\n%-9s %-16s %8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE",
+               "DATE", "VM CLOCK", "ICOUNT");
+        for (int k = 0; k < nsn; k++) {
+            char vm[32], date[32], clk[32], ic[32] = "";
+            blk_format_size(sn[k].vm_state_size, vm, sizeof vm);
+            time_t t = (time_t)sn[k].date_sec;
+            struct tm tm;
+            localtime_r(&t, &tm);
+            strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+            uint64_t ms = sn[k].vm_clock_nsec / 1000000;
+            snprintf(clk, sizeof clk, "%02u:%02u:%02u.%03u", (unsigned)(ms / 3600000),
+                     (unsigned)(ms / 60000 % 60), (unsigned)(ms / 1000 % 60),
+                     (unsigned)(ms % 1000));
+            if (sn[k].icount >= 0)
+                snprintf(ic, sizeof ic, "%" PRId64, sn[k].icount);
+            printf("%-9s %-16s %8s%20s%13s%11s\n", sn[k].id, sn[k].name, vm, date, clk, ic);
+        }
     }
     if (i->dirty)
         printf("cleanly shut down: no\n");
@@ -561,8 +598,10 @@ static int img_info(int argc, char **argv)
     bool first = true;
     for (struct blk *cur = b; cur; cur = chain ? blk_backing(cur) : NULL) {
         blk_get_info(cur, info);
+        struct blk_snapshot *sn = NULL;
+        int nsn = blk_snapshots(cur, &sn);
         if (json) {
-            struct json_object *o = info_json(info);
+            struct json_object *o = info_json(info, sn, nsn);
             if (chain)
                 json_object_array_add(arr, o);
             else {
@@ -573,8 +612,9 @@ static int img_info(int argc, char **argv)
         } else {
             if (!first)
                 printf("\n");
-            info_human(info);
+            info_human(info, sn, nsn);
         }
+        free(sn);
         first = false;
     }
     if (json && chain) {

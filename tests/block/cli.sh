@@ -26,6 +26,22 @@ $V img info --backing-chain --output=json o.qcow2 > chain.json
 qemu-img info --output=json o.qcow2 > q.json
 $V img info --output=json o.qcow2 > v.json
 [ "$(json_keys q.json)" = "$(json_keys v.json)" ] || fail "overlay JSON keys differ"
+# info prints exactly what qemu-img prints (human and JSON), snapshots too
+qemu-img create -q -f qcow2 -o compat=0.10 v2.qcow2 5M
+qemu-img create -q -f qcow2 snaps.qcow2 1M
+qemu-img snapshot -c first snaps.qcow2
+qemu-img snapshot -c second snaps.qcow2
+mkdir -p sub
+qemu-img create -q -f qcow2 -b ../snaps.qcow2 -F qcow2 sub/rel.qcow2
+for f in a.qcow2 o.qcow2 r.raw v2.qcow2 snaps.qcow2 sub/rel.qcow2; do
+    qemu-img info "$f" > q.txt; $V img info "$f" > v.txt
+    cmp -s q.txt v.txt || fail "info $f differs: $(diff q.txt v.txt)"
+    qemu-img info --output=json "$f" > q.txt; $V img info --output=json "$f" > v.txt
+    cmp -s q.txt v.txt || fail "info --output=json $f differs: $(diff q.txt v.txt)"
+done
+qemu-img info --backing-chain --output=json sub/rel.qcow2 > q.txt
+$V img info --backing-chain --output=json sub/rel.qcow2 > v.txt
+cmp -s q.txt v.txt || fail "info --backing-chain differs: $(diff q.txt v.txt)"
 # bad input: clear message, exit 1
 for args in "create -f qcow2 x.qcow2 12Q" "create -f qcow2 x.qcow2" \
             "create -f qcow2 -o cluster_size=3000 x.qcow2 1M" "create -f vmdk x.img 1M" \

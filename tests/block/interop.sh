@@ -94,6 +94,30 @@ $V img rebase -b "" top.qcow2
 qcheck top.qcow2; same chain-qemu.raw top.qcow2
 qemu-img info top.qcow2 | grep -q "backing file" && fail "rebase -b '' kept a backing file"
 
+# commit -b into the bottom of a chain; safe rebase onto a different base;
+# convert -B writes only what the top holds.
+qemu-img create -q -f qcow2 b0.qcow2 4M
+qemu-io -c "write -P 0x01 0 4M" b0.qcow2 >/dev/null
+qemu-img create -q -f qcow2 -b b0.qcow2 -F qcow2 b1.qcow2
+qemu-io -c "write -P 0x02 1M 1M" b1.qcow2 >/dev/null
+qemu-img create -q -f qcow2 -b b1.qcow2 -F qcow2 b2.qcow2
+qemu-io -c "write -P 0x03 1536k 1M" b2.qcow2 >/dev/null
+qemu-img convert -O raw b2.qcow2 b2-content.raw
+$V img convert -O qcow2 -B b1.qcow2 -F qcow2 b2.qcow2 b2-copy.qcow2
+qcheck b2-copy.qcow2; same b2-content.raw b2-copy.qcow2
+[ "$(qemu-img map --output=json b2-copy.qcow2 | grep -c '"depth": 0')" -le 2 ] ||
+    fail "convert -B copied more than the top layer"
+qemu-img create -q -f qcow2 other.qcow2 4M
+qemu-io -c "write -P 0x09 0 2M" other.qcow2 >/dev/null
+$V img rebase -b other.qcow2 -F qcow2 b2-copy.qcow2
+qcheck b2-copy.qcow2; same b2-content.raw b2-copy.qcow2
+qemu-img info b2-copy.qcow2 | grep -q "backing file: other.qcow2" || fail "rebase target"
+$V img rebase -u -b b1.qcow2 -F qcow2 b2-copy.qcow2
+qemu-img info b2-copy.qcow2 | grep -q "backing file: b1.qcow2" || fail "rebase -u"
+$V img commit -q -b b0.qcow2 b2.qcow2
+qcheck b0.qcow2
+same b2-content.raw b0.qcow2
+
 # Images over 4 GiB (sparse)
 qemu-img create -q -f qcow2 big.qcow2 6G
 qemu-io -c "write -P 0x5a 5G 1M" -c "write -P 0x5b 4095M 2M" big.qcow2 >/dev/null
