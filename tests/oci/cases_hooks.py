@@ -173,7 +173,12 @@ def called_test(kind):
                 die("%s hooks ran too early (before %s returned)" % (kind, ["create", "start", "delete"][i]))
             if i >= ph and present != want:
                 die("%s hooks had not run when %s returned (log %s)" % (kind, ["create", "start", "delete"][ph], log))
-    register("hooks.%s.called" % kind, [S_LIFE[kind], S_WHEN[kind], S_ORDER])(fn)
+    where = "container" if kind == "startContainer" else "runtime"
+    register("hooks.%s.called" % kind,
+             [S_LIFE[kind], S_WHEN[kind], S_ORDER,
+              (CFG + "#configHooks", "The %s hooks' path MUST resolve in the %s namespace." % (kind, where)),
+              (CFG + "#configHooks", "The value of path MUST resolve in the %s namespace." % where)],
+             note="The runtime-namespace hooks are scripts that exist only on the host; startContainer's only in the rootfs.")(fn)
 
 
 for k in KINDS:

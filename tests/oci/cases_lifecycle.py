@@ -64,7 +64,7 @@ def marker_setup(ctx):
     return out, setup
 
 
-@register("basic.run", [(RT + "#runtimeLifecycle", "The runtime MUST run the user-specified program, as specified by process."), (RT + "#runtimeOperations", "Unless otherwise stated, runtimes MUST support the following operations.")],
+@register("basic.run", [(RT + "#runtimeLifecycle", "The runtime MUST run the user-specified program, as specified by process."), (RT + "#runtimeCreate", "This operation MUST create a new container."), (RT + "#runtimeOperations", "Unless otherwise stated, runtimes MUST support the following operations.")],
           note="The smoke test: create, start, wait, delete of the template bundle.  Negative tests count only for runtimes that pass it.")
 def _(ctx):
     r = ctx.container().run()

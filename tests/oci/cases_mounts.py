@@ -556,7 +556,7 @@ def setup_idmap_nomap(c, ctx):
     c.add_mount("/mnt/idm", "none", d, ["rbind", "idmap"])
 
 
-inside("mounts.idmap.without_mappings", [S_IDMAP], level="SHOULD",
+inside("mounts.idmap.without_mappings", [S_IDMAP, (CFG + "#configLinuxMountOptions", "If they are not specified, the runtime MAY use the container's user namespace mapping, otherwise an error MUST be returned.")], level="SHOULD",
        setup=setup_idmap_nomap, error="create", note="runtime-spec 1.2.")
 
 
@@ -568,6 +568,16 @@ def setup_idmap_uid_only(c, ctx):
 
 inside("mounts.idmap.uid_without_gid", [(CFG + "#configPOSIXMounts", "uidMappings ... If specified, it MUST be specified along with gidMappings.")],
        setup=setup_idmap_uid_only, error="create", note="runtime-spec 1.2.")
+
+
+def setup_idmap_gid_only(c, ctx):
+    d = hostdir(ctx, "idm")
+    c.add_mount("/mnt/idm", "none", d, ["rbind", "idmap"],
+                gidMappings=[{"containerID": 0, "hostID": 1000, "size": 1}])
+
+
+inside("mounts.idmap.gid_without_uid", [(CFG + "#configPOSIXMounts", "gidMappings ... If specified, it MUST be specified along with uidMappings.")],
+       setup=setup_idmap_gid_only, error="create", note="runtime-spec 1.2.")
 
 
 # --- paths that try to leave the rootfs -----------------------------------------------
