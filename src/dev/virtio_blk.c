@@ -97,6 +97,7 @@ struct vblk_req {
     struct blk_range ranges[MAX_RANGES];
     unsigned nranges, next_range;
     bool flush_after;                   /* write-through: flush then complete */
+    bool run_inline;                    /* alone in flight: run on the worker */
     struct vblk_req *next_free;
 };
 
@@ -193,6 +194,19 @@ static uint8_t errno_status(struct vblk_req *r, int ret)
 
 static void submit(struct vblk_req *r);
 
+/* The request on the worker itself, as blk_submit() would run it. */
+static int run_sync(struct blk *blk, const struct blk_request *q)
+{
+    switch (q->op) {
+    case BLK_OP_READ:         return blk_preadv(blk, q->offset, q->iov, q->iovcnt);
+    case BLK_OP_WRITE:        return blk_pwritev(blk, q->offset, q->iov, q->iovcnt);
+    case BLK_OP_FLUSH:        return blk_flush(blk);
+    case BLK_OP_DISCARD:      return blk_discard(blk, q->offset, q->len);
+    case BLK_OP_WRITE_ZEROES: return blk_write_zeroes(blk, q->offset, q->len, q->flags);
+    }
+    return -EINVAL;
+}
+
 static void on_done(struct blk_request *breq, int ret)
 {
     struct vblk_req *r = breq->opaque;
@@ -224,6 +238,10 @@ static void submit(struct vblk_req *r)
     }
     r->breq.done = on_done;
     r->breq.opaque = r;
+    if (r->run_inline) {
+        on_done(&r->breq, run_sync(r->dev->blk, &r->breq));
+        return;
+    }
     int ret = blk_submit(r->dev->blk, &r->breq);
     if (ret < 0)
         complete(r, errno_status(r, ret));
@@ -356,16 +374,30 @@ static void vblk_notify(struct virtio_dev *vdev, unsigned q)
 {
     struct vblk *b = virtio_dev_opaque(vdev);
     struct virtq *vq = virtio_dev_queue(vdev, q);
+    /* Requests go to the block layer's thread pool, several in flight; a
+     * request that turns out to be alone (the guest waits for each one,
+     * as `dd` does) runs here instead, saving a thread hand-off. */
+    struct vblk_req *pending = NULL;
     for (;;) {
         struct vblk_req *r = req_get(b);
         if (!r)
-            return;                      /* a completion reschedules us */
+            break;                       /* a completion reschedules us */
         r->vq = vq;
         if (virtq_pop(vq, &r->elem, r->iov, MAX_IOV) <= 0) {
             req_put(b, r);
-            return;
+            break;
         }
-        handle(r);
+        if (pending) {
+            pending->run_inline = false;
+            handle(pending);
+        }
+        pending = r;
+    }
+    if (pending) {
+        pthread_mutex_lock(&b->lock);
+        pending->run_inline = b->inflight == 1;
+        pthread_mutex_unlock(&b->lock);
+        handle(pending);
     }
 }
 
