@@ -212,6 +212,16 @@ def main(title, argv):
     if os.geteuid() != 0:
         print("oci: the conformance suite needs root; skipped")
         return 0
+    try:
+        return run_all(title, tests, args)
+    finally:
+        from ocilib import cleanup_cgroups
+        cleanup_cgroups()
+        if not os.environ.get("OCI_KEEP"):
+            shutil.rmtree(WORK, ignore_errors=True)
+
+
+def run_all(title, tests, args):
     runtimes = [Runtime(n, p) for n, p in parse_runtimes()]
     for rt in runtimes:
         if not (os.path.exists(rt.path) or shutil.which(rt.path)):
@@ -240,8 +250,6 @@ def main(title, argv):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"%s|%s" % k: v[:2] for k, v in results.items()}, f, indent=1)
-    if not os.environ.get("OCI_KEEP"):
-        shutil.rmtree(WORK, ignore_errors=True)
     return rc
 
 
