@@ -63,8 +63,10 @@ B=$(bundle basic "" echo hello)
 expect "run echo" "hello" "$(R run -b "$B" t-echo)"
 B=$(bundle status "" sh -c 'exit 42')
 R run -b "$B" t-status; expect "exit status" 42 $?
-B=$(bundle pid "" sh -c 'echo $$; ps | wc -l')
-expect "own pid namespace" "1 4" "$(R run -b "$B" t-pid | tr '\n' ' ' | sed 's/ *$//')"
+B=$(bundle pid "" sh -c 'echo $$; ps -o pid | sort -n | tail -1')
+out=$(R run -b "$B" t-pid | tr '\n' ' ')
+set -- $out
+[ "${1:-}" = 1 ] && [ "${2:-99}" -lt 10 ] && ok || bad "own pid namespace" "$out"
 B=$(bundle host "" hostname)
 expect "hostname" "vessel" "$(R run -b "$B" t-host)"
 B=$(bundle ro "" sh -c 'touch /x 2>/dev/null && echo writable || echo readonly')
@@ -109,8 +111,9 @@ B=$(bundle userns 'c["linux"]["namespaces"].append({"type": "user"})
 c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/sys/fs/cgroup"]' \
-    sh -c 'id -u; cat /proc/self/uid_map | tr -s " " | sed "s/^ //"; ls -n /dev/null | tr -s " " | cut -d" " -f3')
-expect "user namespace mapping" "0 0 100000 65536 65534" "$(R run -b "$B" t-userns | tr '\n' ' ' | sed 's/ *$//')"
+    sh -c 'id -u; cat /proc/self/uid_map | tr -s " " | sed "s/^ //"; ls -ln /dev/null | tr -s " "')
+expect "user namespace mapping" "0 0 100000 65536 crw-rw-rw- 1 65534 65534 1, 3" \
+    "$(R run -b "$B" t-userns | tr '\n' ' ' | sed 's/ [A-Z][a-z][a-z] .*//')"
 
 # ---- lifecycle and its errors ------------------------------------------
 B=$(bundle life "" sleep 30)
