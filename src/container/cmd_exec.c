@@ -187,10 +187,16 @@ _Noreturn static void exec_child(struct ctr_launch *l, const struct ctr_state *s
         self[n] = '\0';
         l->host_pid = (pid_t)atoi(self);
     }
-    if (proc_set_oom_score(l->proc, &err) < 0)
+    if (proc_set_oom_score(l->proc, 0, &err) < 0)
         goto fail;
     if (ns_join(l->ns_fds, false, &err) < 0)
         goto fail;
+    /* The init's root: the mount namespace's own root is not it with
+     * --no-pivot (MS_MOVE + chroot), so chroot like the init did. */
+    if (l->root_fd >= 0 && (fchdir(l->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+        ctr_fail_errno(&err, "enter the container's root");
+        goto fail;
+    }
     if (l->in_userns) {
         if (setresgid(0, 0, 0) < 0)
             setresgid(l->proc->gid, l->proc->gid, l->proc->gid);
@@ -374,6 +380,9 @@ int ctr_cmd_exec(struct ctr_cli *cli, int argc, char **argv)
         .preserve_fds = (int)o.preserve_fds,
     };
     memcpy(l.ns_fds, ns_fds, sizeof ns_fds);
+    char rootpath[64];
+    snprintf(rootpath, sizeof rootpath, "/proc/%d/root", (int)st.pid);
+    l.root_fd = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
     pid_t pid = fork();
     if (pid < 0) {
         cli_failf(cli, "fork: %s", strerror(errno));
@@ -385,6 +394,8 @@ int ctr_cmd_exec(struct ctr_cli *cli, int argc, char **argv)
     }
     close(sp[1]);
     sp[1] = -1;
+    if (l.root_fd >= 0)
+        close(l.root_fd);
     /* EOF: exec'd.  A message: a pty master first, maybe; or an error. */
     int pty = -1;
     for (;;) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include "container/cmd_common.h"
 #include "container/hooks.h"
 #include "container/spawn.h"
@@ -50,6 +51,8 @@ int ctr_cmd_start(struct ctr_cli *cli, int argc, char **argv)
     if (ctr_open(cli, id, &dirfd, &st, &err) < 0)
         return cli_fail(cli, &err);
     int ret = 1;
+    /* One start at a time: a second one must see "running", not race. */
+    flock(dirfd, LOCK_EX);
     enum ctr_status s = state_status(dirfd, &st);
     if (s != ST_CREATED) {
         if (s == ST_STOPPED)

@@ -141,8 +141,7 @@ static int setup(struct ctr_launch *l, char *exe, size_t exe_size, struct ctr_er
     l->join_cgroup = join_cgroup;
     if (lx->ns[NS_TIME].enabled && !lx->ns[NS_TIME].path && ns_enter_new_timens(lx, err) < 0)
         return -1;
-    if (write_sysctls(lx, err) < 0 || proc_set_oom_score(l->proc, err) < 0 ||
-        set_names(cfg, err) < 0)
+    if (write_sysctls(lx, err) < 0 || set_names(cfg, err) < 0)
         return -1;
     if (!l->no_new_keyring)
         syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, l->id);   /* best effort */

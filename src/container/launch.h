@@ -29,6 +29,7 @@ struct ctr_launch {
     int sync_fd;                        /* child's end of the sync socketpair */
     int exec_listen_fd;                 /* create: wait here for `start`; -1 otherwise */
     int state_dirfd;                    /* the state directory (to drop exec.sock) */
+    int root_fd;                        /* exec: the init's root directory, or -1 */
     int console_fd;                     /* --console-socket connection, or -1 */
     bool pty_to_sync;                   /* send the pty master to the runtime instead */
     int seccomp_listener_fd;            /* connection to linux.seccomp.listenerPath, or -1 */

@@ -77,13 +77,18 @@ int proc_find_executable(const struct oci_process *p, char *exe, size_t size, st
     return ctr_fail(err, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-int proc_set_oom_score(const struct oci_process *p, struct ctr_err *err)
+int proc_set_oom_score(const struct oci_process *p, pid_t pid, struct ctr_err *err)
 {
     if (!p->oom_score_adj.set)
         return 0;
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    char path[64];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/oom_score_adj");
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-        return ctr_fail_errno(err, "open /proc/self/oom_score_adj");
+        return ctr_fail_errno(err, "open %s", path);
     char buf[16];
     int n = snprintf(buf, sizeof buf, "%lld", (long long)p->oom_score_adj.v);
     int r = write_all_fd(fd, buf, (size_t)n);

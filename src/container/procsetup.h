@@ -18,8 +18,10 @@ int proc_find_executable(const struct oci_process *p, char *exe, size_t size,
 int proc_apply_and_exec(const struct ctr_launch *l, const char *exe, char **extra_env,
                         struct ctr_err *err);
 
-/* Write process.oomScoreAdj to /proc/self/oom_score_adj if set. */
-int proc_set_oom_score(const struct oci_process *p, struct ctr_err *err);
+/* Write process.oomScoreAdj for pid (0: ourselves) if set.  The runtime
+ * does it from outside: lowering the score needs privileges a process in
+ * a user namespace lacks. */
+int proc_set_oom_score(const struct oci_process *p, pid_t pid, struct ctr_err *err);
 
 /* AppArmor/SELinux labels on a host without that LSM: warn and drop them
  * (the runtime side, before the process is started). */

@@ -397,7 +397,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         .rootfs = rootfs, .cgroup = &st->cgroup, .log = &cli->log,
         .userns_new = userns_new, .in_userns = lx->ns[NS_USER].enabled, .rootless = cli->rootless,
         .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
-        .sync_fd = sp[1], .exec_listen_fd = exec_fd, .state_dirfd = out->state_dirfd,
+        .sync_fd = sp[1], .exec_listen_fd = exec_fd, .state_dirfd = out->state_dirfd, .root_fd = -1,
         .console_fd = console_fd, .pty_to_sync = cfg->process.terminal && console_fd < 0,
         .seccomp_listener_fd = listener_fd, .preserve_fds = (int)(o->preserve_fds + listen_fds),
         .extra_env = extra_env[0] ? extra_env : NULL,
@@ -413,6 +413,8 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     }
     pid = started;
     st->pid = pid;
+    if (proc_set_oom_score(&cfg->process, pid, err) < 0)
+        goto fail;
     if (proc_start_time(pid, &st->pid_start, NULL) < 0) {
         ctr_fail(err, "container process exited during setup");
         goto fail;
