@@ -201,6 +201,14 @@ struct net_backend *net_tap_new(const struct net_options *opt, char *err, size_t
             snprintf(err, errlen, "--net tap: cannot attach to %s: %s", name, strerror(e));
         return NULL;
     }
+    if (!vnet && ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
+        /* A persistent tap keeps the offloads its last user set: without
+         * vnet headers nothing could describe such frames to us. */
+        snprintf(err, errlen, "--net tap: cannot turn off offloads on %s: %s", ifr.ifr_name,
+                 strerror(errno));
+        close(fd);
+        return NULL;
+    }
     if (vnet) {
         int sz = NET_WIRE_HDR_LEN;
         int le = 1;

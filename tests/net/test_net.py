@@ -8,8 +8,9 @@
   many    150 guest connections open at once are all served.
   switch  two VMs on one --net switch ping each other and move 100 MiB
           through TCP, with matching sha256 on both sides.
-  tap     (root only) a guest on a tap reaches a host server; a second VM
-          asking for the same tap is refused with a clear error.
+  tap     (root only) a guest on a tap downloads from and uploads to the
+          host, with and without vnet headers; a second VM asking for the
+          same tap is refused with a clear error.
   errors  bad --net options are refused with clear messages.
 
 Each scenario boots the default guest (scripts/build-guest.sh) with a
@@ -218,7 +219,39 @@ def run_ip(*args):
     subprocess.run(["ip"] + list(args), check=True, capture_output=True)
 
 
+class Upload:
+    """A TCP server on addr taking one upload; .digest is its sha256."""
+
+    def __init__(self, addr):
+        self.srv = socket.socket()
+        self.srv.bind((addr, 0))
+        self.srv.listen(1)
+        self.srv.settimeout(120)
+        self.port = self.srv.getsockname()[1]
+        self.digest = None
+        self.size = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        try:
+            c, _ = self.srv.accept()
+        except OSError:
+            return
+        h = hashlib.sha256()
+        with c:
+            while True:
+                b = c.recv(1 << 16)
+                if not b:
+                    break
+                h.update(b)
+                self.size += len(b)
+        self.digest = h.hexdigest()
+        self.srv.close()
+
+
 def test_tap(ctx):
+    """Both ways over a tap, with kernel offloads (vnet headers) and
+    without (segmentation done in software); a busy tap is refused."""
     ctx.need_guest()
     if os.geteuid() != 0:
         raise Skip("needs root")
@@ -233,40 +266,55 @@ def test_tap(ctx):
         raise Skip(f"cannot create a tap here: {e.stderr.decode().strip()}")
     root = os.path.join(ctx.tmp, "tapwww")
     os.makedirs(root)
-    blob = os.urandom(300000)
+    blob = os.urandom(1 << 20)
     with open(os.path.join(root, "blob"), "wb") as f:
         f.write(blob)
+    want = hashlib.sha256(blob).hexdigest()
     srv = None
-    g = None
     try:
         srv = http_server(root, host="192.168.78.1")
-        script = f"""
+        for vnet in ("on", "off"):
+            up = Upload("192.168.78.1")
+            script = f"""
 ip addr add 192.168.78.2/24 dev eth0
 ip link set eth0 up
 ping -c 2 -w 20 192.168.78.1 >/dev/null && echo PING=ok || echo PING=failed
 wget -q -O /tmp/blob http://192.168.78.1:{srv.server_address[1]}/blob
 echo "WGET=$(sha256sum < /tmp/blob | cut -d' ' -f1)"
+nc 192.168.78.1 {up.port} < /tmp/blob
+echo UPLOADED=1
 echo READY=1
 sleep 30
 """
-        g = ctx.start("tap", script, [f"tap,ifname={ifname}"])
-        expect(field(g, "PING", BOOT_TIMEOUT) == "ok", "the guest cannot ping the host over the tap")
-        expect(field(g, "WGET", 60) == hashlib.sha256(blob).hexdigest(), "bad file over the tap")
-        field(g, "READY", 10)
-        # The tap is taken: a second VM is refused, clearly.
-        image, initrd = ctx.guest
-        p = subprocess.run([ctx.vessel, "run", "-k", image, "-i", initrd, "--net", f"tap,ifname={ifname}",
-                            "--timeout", "20"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
-        err = p.stderr.decode()
-        expect(p.returncode != 0, "a second VM attached to a tap in use")
-        expect(f"{ifname} is already in use" in err, f"unclear error for a busy tap: {err.strip()}")
+            g = ctx.start(f"tap-{vnet}", script, [f"tap,ifname={ifname},vnet_hdr={vnet}"])
+            try:
+                expect(field(g, "PING", BOOT_TIMEOUT) == "ok", f"vnet_hdr={vnet}: no ping over the tap")
+                expect(field(g, "WGET", 60) == want, f"vnet_hdr={vnet}: bad download over the tap")
+                field(g, "UPLOADED", 60)
+                for _ in range(100):
+                    if up.digest:
+                        break
+                    time.sleep(0.1)
+                expect(up.digest == want, f"vnet_hdr={vnet}: bad upload over the tap "
+                       f"({up.size} bytes)")
+                field(g, "READY", 10)
+                if vnet == "on":
+                    # The tap is taken: a second VM is refused, clearly.
+                    image, initrd = ctx.guest
+                    p = subprocess.run([ctx.vessel, "run", "-k", image, "-i", initrd, "--net",
+                                        f"tap,ifname={ifname}", "--timeout", "20"],
+                                       capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+                    err = p.stderr.decode()
+                    expect(p.returncode != 0, "a second VM attached to a tap in use")
+                    expect(f"{ifname} is already in use" in err,
+                           f"unclear error for a busy tap: {err.strip()}")
+            finally:
+                g.close()
     finally:
-        if g:
-            g.close()
         if srv:
             srv.shutdown()
         subprocess.run(["ip", "link", "del", ifname], capture_output=True)
-    return "ok"
+    return "both ways, with and without vnet headers"
 
 
 # ---- errors -------------------------------------------------------------------------------
