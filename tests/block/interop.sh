@@ -150,6 +150,25 @@ $V img create -q -f qcow2 -o preallocation=metadata vpre.qcow2 4M
 qcheck vpre.qcow2
 qemu-io -c "read -P 0 0 4M" vpre.qcow2 >/dev/null || fail "Vessel metadata preallocation"
 
+# Dirty bit (lazy refcounts left behind by a crash): opening read-write
+# rebuilds the refcounts and clears the bit.
+qemu-img create -q -f qcow2 -o lazy_refcounts=on lazy.qcow2 4M
+qemu-io -c "write -P 0x61 0 1M" lazy.qcow2 >/dev/null
+python3 - <<'PY'
+import struct
+f = open('lazy.qcow2', 'r+b')
+f.seek(72); inc = struct.unpack('>Q', f.read(8))[0]
+f.seek(72); f.write(struct.pack('>Q', inc | 1))            # dirty
+f.seek(48); rt = struct.unpack('>Q', f.read(8))[0]
+f.seek(rt); rb = struct.unpack('>Q', f.read(8))[0]
+f.seek(rb + 2 * 6); f.write(b'\0' * 8)                    # refcounts lost
+PY
+qemu-img info lazy.qcow2 | grep -q "cleanly shut down: no" || fail "dirty bit not set"
+$IO lazy.qcow2 "read -P 0x61 0 1M" "write -P 0x62 2M 64k" >/dev/null || fail "dirty image"
+qcheck lazy.qcow2
+qemu-img info lazy.qcow2 | grep -q "cleanly shut down" && fail "dirty bit not cleared"
+qemu-io -c "read -P 0x61 0 1M" -c "read -P 0x62 2M 64k" lazy.qcow2 >/dev/null || fail "lazy data"
+
 # Locking interoperates: QEMU cannot write an image Vessel has open.
 $V img create -q -f qcow2 lock.qcow2 1M
 $IO lock.qcow2 "aio-write 0 64k 1" "sleep 2000" &
