@@ -181,6 +181,8 @@ struct blk_create_opts {
     enum blk_compression compression;
     enum blk_prealloc prealloc;
     uint64_t chunk_size;           /* split: bytes per chunk file; 0 = 1 GiB */
+    bool no_backing_check;         /* don't open the backing file (qemu-img -u):
+                                      size must be given */
 };
 
 /* Create (or overwrite) an image.  The backing file, if any, must open. */

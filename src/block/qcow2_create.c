@@ -79,13 +79,19 @@ int qcow2_create(const char *path, const struct blk_create_opts *o, char *err)
     bool backing = o->backing_file && *o->backing_file;
     char bfmt[16] = "";
     uint64_t size = o->size;
-    if (backing) {
+    if (backing && o->no_backing_check && !o->size) {
+        errf(err, "Image creation with an unchecked backing file needs a size");
+        return -EINVAL;
+    }
+    if (backing && !o->no_backing_check) {
         uint64_t bsize;
         int r = backing_info(path, o, &bsize, bfmt, err);
         if (r < 0)
             return r;
         if (!o->size)
             size = bsize;
+    }
+    if (backing) {
         if (o->prealloc != BLK_PREALLOC_OFF) {
             errf(err, "Backing file and preallocation can only be used at the same "
                  "time if extended_l2 is on");

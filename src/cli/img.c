@@ -386,6 +386,7 @@ static int img_create(int argc, char **argv)
         return 1;
     }
     p.o.format = p.fmt;
+    p.o.no_backing_check = unsafe;
     p.o.backing_file = p.backing[0] ? p.backing : NULL;
     p.o.backing_format = p.backing_fmt[0] ? p.backing_fmt : NULL;
     if (p.backing[0] && !p.have_size && unsafe) {
@@ -907,11 +908,9 @@ static int img_convert_cmd(int argc, char **argv)
         }
     }
     char err[BLK_ERR_LEN];
-    struct blk_open_opts oo = { .format = no_create ? NULL : ofmt, .no_backing = true,
+    struct blk_open_opts oo = { .format = ofmt, .no_backing = true,
                                 .cache = cache && !strcmp(cache, "none") ? BLK_CACHE_NONE
                                          : BLK_CACHE_UNSAFE };
-    if (no_create && strcmp(ofmt, "raw"))
-        oo.format = ofmt;
     if (blk_open(&dst, out, &oo, err) < 0) {
         errorf("Could not open '%s': %s", out, err);
         goto out;
