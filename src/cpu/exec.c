@@ -28,16 +28,27 @@
                    X(A, ANDI) X(A, XORI) X(A, SUB) X(A, SUBW) X(A, MUL) \
                    X(A, LW) X(A, LD) X(A, LBU) X(A, SW) X(A, SD)
 
+/* A fusable instruction followed by the control transfer ending the block:
+ * the pair handler runs the first and jumps straight (not through the
+ * dispatch table) into the second's handler. */
+#define FUSABLE_EXIT(X, A) X(A, BEQ) X(A, BNE) X(A, BLT) X(A, BGE) X(A, BLTU) X(A, BGEU) \
+                           X(A, JAL) X(A, JALR)
+#define EXIT_OPS(X) X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU) X(JAL) X(JALR)
+
 enum {
     XOP_END = RV_OP_COUNT,      /* pseudo-op closing a block that falls through */
 #define PAIR_ENUM(A, B) XOP_P_##A##_##B,
 #define PAIR_ROW_ENUM(A) FUSABLE_WITH(PAIR_ENUM, A)
     FUSABLE(PAIR_ROW_ENUM)
+#define PAIR_EXIT_ROW_ENUM(A) FUSABLE_EXIT(PAIR_ENUM, A)
+    FUSABLE(PAIR_EXIT_ROW_ENUM)
+#undef PAIR_EXIT_ROW_ENUM
 #undef PAIR_ROW_ENUM
 #undef PAIR_ENUM
     XOP_COUNT
 };
 #define XOP_PAIR_BASE (XOP_END + 1)
+#define XOP_PAIR_EXIT_BASE (XOP_PAIR_BASE + FI_COUNT * FI_COUNT)
 
 enum {
 #define FI_ENUM(A) FI_##A,
@@ -51,6 +62,20 @@ static const uint8_t fusable_index[RV_OP_COUNT] = {
 #define FUS_INDEX(A) [RV_OP_##A] = FI_##A + 1,
     FUSABLE(FUS_INDEX)
 #undef FUS_INDEX
+};
+
+enum {
+#define FE_ENUM(A) FE_##A,
+    EXIT_OPS(FE_ENUM)
+#undef FE_ENUM
+    FE_COUNT
+};
+
+/* index + 1 of each block-ending op that pairs with a fusable one */
+static const uint8_t exit_index[RV_OP_COUNT] = {
+#define EXIT_INDEX(A) [RV_OP_##A] = FE_##A + 1,
+    EXIT_OPS(EXIT_INDEX)
+#undef EXIT_INDEX
 };
 #define BUDGET 1024             /* blocks between looks at the clock */
 
@@ -131,8 +156,14 @@ static void fuse_pairs(struct block *b)
 {
     for (unsigned k = 0; k + 1 < b->n; k++) {
         unsigned a = fusable_index[b->ins[k].op], c = fusable_index[b->ins[k + 1].op];
-        if (a && c && !RV_TRACE_SINGLE) {
+        unsigned e = exit_index[b->ins[k + 1].op];
+        if (RV_TRACE_SINGLE || !a)
+            continue;
+        if (c) {
             b->ins[k].op = (uint16_t)(XOP_PAIR_BASE + (a - 1) * FI_COUNT + (c - 1));
+            k++;
+        } else if (e) {
+            b->ins[k].op = (uint16_t)(XOP_PAIR_EXIT_BASE + (a - 1) * FE_COUNT + (e - 1));
             k++;
         }
     }
@@ -340,6 +371,9 @@ static void interp_execute(struct rv_cpu *cpu)
 #define PAIR_LABEL(A, B) [XOP_P_##A##_##B] = &&L_P_##A##_##B,
 #define PAIR_ROW_LABEL(A) FUSABLE_WITH(PAIR_LABEL, A)
         FUSABLE(PAIR_ROW_LABEL)
+#define PAIR_EXIT_ROW_LABEL(A) FUSABLE_EXIT(PAIR_LABEL, A)
+        FUSABLE(PAIR_EXIT_ROW_LABEL)
+#undef PAIR_EXIT_ROW_LABEL
 #undef PAIR_ROW_LABEL
 #undef PAIR_LABEL
     };
@@ -612,6 +646,9 @@ L_REMUW: {
 L_P_##A##_##B: E_##A; i++; E_##B; i++; PROFILE2(); goto *labels[i->op];
 #define PAIR_ROW_HANDLER(A) FUSABLE_WITH(PAIR_HANDLER, A)
     FUSABLE(PAIR_ROW_HANDLER)
+#define PAIR_EXIT_HANDLER(A, B) L_P_##A##_##B: E_##A; i++; goto L_##B;
+#define PAIR_EXIT_ROW_HANDLER(A) FUSABLE_EXIT(PAIR_EXIT_HANDLER, A)
+    FUSABLE(PAIR_EXIT_ROW_HANDLER)
 
     /* ---- A ---- */
 L_LR_W: {
