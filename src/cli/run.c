@@ -54,7 +54,8 @@ static const char usage_text[] =
 "      --timeout SECONDS  stop the guest if it is still running after SECONDS\n"
 "  -h, --help             show this help\n"
 "\n"
-"Also accepted the QEMU way: -kernel, -initrd, -append, -m, -smp, -bios.\n"
+"Also accepted the QEMU way: -kernel, -initrd, -append, -m, -smp, -bios,\n"
+"and -M virt / -nographic (the board is virt, the console stdio).\n"
 "\n"
 "Devices:\n";
 
@@ -207,7 +208,7 @@ static void sig_dispatch(void *opaque, struct vm_poll_set *ps)
 /* ---- options ---- */
 
 enum {
-    OPT_DEVICE = 1000, OPT_DTB_OUT, OPT_TIMEOUT, OPT_SHORTHAND_BASE = 2000,
+    OPT_DEVICE = 1000, OPT_DTB_OUT, OPT_TIMEOUT, OPT_NOGRAPHIC, OPT_SHORTHAND_BASE = 2000,
 };
 
 static const struct option core_options[] = {
@@ -222,6 +223,9 @@ static const struct option core_options[] = {
     { "dtb-out", required_argument, NULL, OPT_DTB_OUT },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "help",    no_argument,       NULL, 'h' },
+    /* QEMU habits: the board is always virt, the console always stdio. */
+    { "machine", required_argument, NULL, 'M' },
+    { "nographic", no_argument,     NULL, OPT_NOGRAPHIC },
 };
 
 #define NCORE (sizeof core_options / sizeof core_options[0])
@@ -282,7 +286,7 @@ int cmd_run(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long_only(argc, argv, "+k:i:a:m:c:b:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long_only(argc, argv, "+k:i:a:m:c:b:hM:", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': cfg.kernel = optarg; break;
         case 'i': cfg.initrd = optarg; break;
@@ -311,6 +315,11 @@ int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case OPT_DTB_OUT: cfg.dtb_out = optarg; break;
+        case 'M':
+            if (strcmp(optarg, "virt") != 0 && strncmp(optarg, "virt,", 5) != 0)
+                return bad_usage("machine '%s': Vessel has one board, virt", optarg);
+            break;
+        case OPT_NOGRAPHIC: break;
         case OPT_TIMEOUT: {
             char *end;
             double t = strtod(optarg, &end);

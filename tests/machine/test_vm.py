@@ -102,6 +102,10 @@ def test_bios_none(c):
     expect(st == 0 and out == "hello from HTIF\n", f"status {st}", out, err)
     st, out, err, _ = c.run(["--bios", "none"])
     expect(st == 1 and "needs --kernel" in err, f"status {st}", out, err)
+    # A QEMU command line as people type it.
+    st, out, err, _ = c.run(["-M", "virt", "-nographic", "-m", "64", "-smp", "2", "-bios", "none",
+                             "-kernel", c.elf("htif_hello.elf")])
+    expect(st == 0 and out == "hello from HTIF\n", f"QEMU-style: status {st}", out, err)
 
 
 def test_htif_fail(c):
@@ -237,6 +241,7 @@ def test_cli_errors(c):
         (["--bios", c.elf("htif_hello.elf"), "--initrd", "/nonexistent"], 1,
          "cannot open initrd"),
         (["--timeout", "soon"], 2, "bad timeout"),
+        (["-M", "sifive_u", "--kernel", bad], 2, "one board, virt"),
     ]
     for args, want, msg in cases:
         st, out, err, _ = c.run(args, timeout=20)
