@@ -460,6 +460,9 @@ static int rebuild_refcounts(struct checker *c)
     qcow2_cache_forget_all(&s->rb_cache);
     s->free_hint = 0;
     s->fresh_from = end;
+    if (s->alloc_end < end)
+        s->alloc_end = end;
+    s->cbyte_next = 0;
     return 0;
 }
 

@@ -225,7 +225,9 @@ static int make_chunk(const char *path, uint64_t len, enum blk_prealloc pre, cha
     int r = bfile_open(&f, path, true, true, BLK_CACHE_WRITEBACK, err);
     if (r < 0)
         return r;
-    r = bfile_truncate(&f, len);
+    r = bfile_truncate(&f, 0);                  /* a new chunk reads as zeroes */
+    if (r == 0)
+        r = bfile_truncate(&f, len);
     if (r == 0 && pre == BLK_PREALLOC_FALLOC)
         r = bfile_fallocate(&f, 0, len);
     if (r == 0 && pre == BLK_PREALLOC_FULL) {

@@ -31,6 +31,10 @@ $V img resize -q --shrink d.img 2500k
 $V img convert -O qcow2 d.img d.qcow2
 qemu-img check -q d.qcow2
 $V img compare d.img d.qcow2 >/dev/null || fail "split vs qcow2"
+# Converting over an existing split image leaves nothing of the old content
+$V img convert -O split -o chunk_size=1M ref.raw over.img
+$V img convert -O split -o chunk_size=1M d.qcow2 over.img
+$V img compare d.qcow2 over.img >/dev/null || fail "stale chunk content after re-create"
 # Hostile descriptors are refused with a message, never followed
 printf 'vessel-split-image 1\nsize 100\nchunk-size 512\nchunk-prefix ../../etc/passwd\n' > h1.img
 printf 'vessel-split-image 1\nsize 99999999999999999999\nchunk-size 512\nchunk-prefix x.\n' > h2.img
