@@ -4,8 +4,8 @@
  *
  *   block-crash DIR ITERATIONS SEED
  *
- * For each of two images (4 KiB clusters over a raw backing file, and
- * 64 KiB clusters alone) a child process opens the image and runs random
+ * For each of three images (4 KiB clusters over a raw backing file, 64 KiB
+ * clusters, 512-byte clusters with 64-bit refcounts) a child process opens the image and runs random
  * rounds of writes, zero writes, discards and compressed writes, each
  * followed by a flush.  Every operation is logged before it starts and
  * every completed flush after it returns (the log is an append-only file,
@@ -15,7 +15,7 @@
  *   - reads the image back: every byte written by an operation that a
  *     completed flush covers, and not touched by any later operation,
  *     must hold what was written.
- * ITERATIONS kills in total, split between the two images.
+ * ITERATIONS kills in total, split between the images.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -235,7 +235,7 @@ static int own_check(const char *img)
     return 0;
 }
 
-static int phase(const char *dir, const char *name, uint32_t cs, bool backing,
+static int phase(const char *dir, const char *name, uint32_t cs, int refbits, bool backing,
                  int iterations, uint64_t seed)
 {
     char img[4096], base[4096], logp[4096], err[BLK_ERR_LEN];
@@ -259,6 +259,7 @@ static int phase(const char *dir, const char *name, uint32_t cs, bool backing,
         blk_close(bb);
     }
     struct blk_create_opts co = { .format = "qcow2", .size = IMG_SIZE, .cluster_size = cs,
+                                  .refcount_bits = refbits,
                                   .backing_file = backing ? strrchr(base, '/') + 1 : NULL,
                                   .backing_format = backing ? "raw" : NULL };
     if (blk_create(img, &co, err) < 0) {
@@ -314,8 +315,12 @@ int main(int argc, char **argv)
     }
     int iters = atoi(argv[2]);
     uint64_t seed = strtoull(argv[3], NULL, 0);
-    if (phase(argv[1], "cow4k", 4096, true, iters / 2, seed) < 0 ||
-        phase(argv[1], "plain64k", 65536, false, iters - iters / 2, seed + 1) < 0)
+    /* 4 KiB clusters over a backing file (copy-on-write); 64 KiB clusters;
+     * 512-byte clusters with 64-bit refcounts, whose refcount table keeps
+     * growing (new tables and blocks under fire). */
+    if (phase(argv[1], "cow4k", 4096, 16, true, iters / 3, seed) < 0 ||
+        phase(argv[1], "plain64k", 65536, 16, false, iters / 3, seed + 1) < 0 ||
+        phase(argv[1], "tiny512", 512, 64, false, iters - 2 * (iters / 3), seed + 2) < 0)
         return 1;
     printf("block-crash: %d kills, every image consistent, every flushed write present\n",
            iters);
