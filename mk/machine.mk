@@ -9,6 +9,7 @@ MGUEST := tests/machine/guest
 MOUT := $(BUILD)/tests/machine
 MACHINE_ELFS := $(MOUT)/access_fault.elf $(MOUT)/htif_hello.elf \
                         $(MOUT)/htif_fail.elf $(MOUT)/sbi_test.elf $(MOUT)/sbi_stop.elf \
+                        $(MOUT)/sbi_vmlinux.elf \
                         $(MOUT)/uart_irq.elf
 
 $(MOUT)/access_fault.elf: $(MGUEST)/crt0.S $(MGUEST)/probe.S $(MGUEST)/access_fault.c $(MGUEST)/lib.h $(MGUEST)/link.ld
@@ -34,6 +35,13 @@ $(MOUT)/sbi_test.elf: $(MGUEST)/crt0.S $(MGUEST)/sbi_test.c $(MGUEST)/lib.h $(MG
 $(MOUT)/sbi_stop.elf: $(MGUEST)/crt0.S $(MGUEST)/sbi_test.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
 	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DSTOP_ALL -Wl,--defsym=LOAD_BASE=0x80200000 -o $@ $(filter %.S %.c,$^)
+
+# Laid out like a Linux vmlinux: virtual addresses, physical ones from 0.
+$(MOUT)/sbi_vmlinux.elf: $(MGUEST)/crt0.S $(MGUEST)/sbi_test.c $(MGUEST)/lib.h $(MGUEST)/link.ld
+	@mkdir -p $(dir $@)
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -Wl,--defsym=LOAD_BASE=0xffffffff80000000 -o $@.tmp $(filter %.S %.c,$^)
+	riscv64-linux-gnu-objcopy --change-section-lma '*-0xffffffff80000000' $@.tmp $@
+	rm -f $@.tmp
 
 .PHONY: machine-guests check-machine bench-vm
 machine-guests: $(MACHINE_ELFS)

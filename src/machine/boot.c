@@ -276,8 +276,13 @@ static int load_kernel(struct vm *vm, const char *path, uint64_t fixed_base,
         size_t size;
         if (boot_read_file(path, "kernel", &data, &size, err, errlen) < 0)
             return -1;
-        int rc = elf_load(vm, data, size, "kernel", &vm->kernel_entry, &vm->kernel_base,
-                          &vm->kernel_end, err, errlen);
+        /* A Linux vmlinux has physical addresses from 0 (and a virtual
+         * entry): place it like its Image, 2 MiB into RAM. */
+        uint64_t lowest = 0, bias = 0;
+        if (elf_lowest_paddr(data, size, &lowest) && lowest < VIRT_DRAM_BASE)
+            bias = (fixed_base ? fixed_base : VIRT_DRAM_BASE + 2 * MIB) - lowest;
+        int rc = elf_load(vm, data, size, "kernel", bias, &vm->kernel_entry,
+                          &vm->kernel_base, &vm->kernel_end, err, errlen);
         if (rc == 0)
             rc = setup_htif(vm, data, size, "kernel", err, errlen);
         free(data);
@@ -321,7 +326,7 @@ static int load_firmware(struct vm *vm, const char *path, uint64_t *fw_end,
     int rc;
     if (elf_is_elf(data, size)) {
         uint64_t lo;
-        rc = elf_load(vm, data, size, "firmware", &vm->entry, &lo, fw_end, err, errlen);
+        rc = elf_load(vm, data, size, "firmware", 0, &vm->entry, &lo, fw_end, err, errlen);
         if (rc == 0)
             rc = setup_htif(vm, data, size, "firmware", err, errlen);
     } else if (size == 0) {

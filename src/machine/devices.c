@@ -41,7 +41,7 @@ static int loader_create(struct vm *vm, const char *args, char *err, size_t errl
             if (!elf_is_elf(data, size))
                 snprintf(err, errlen, "loader: '%s' is not an ELF file: give addr=", file);
             else
-                rc = elf_load(vm, data, size, "loader file", &entry, &lo, &hi, err, errlen);
+                rc = elf_load(vm, data, size, "loader file", 0, &entry, &lo, &hi, err, errlen);
             free(data);
         }
     }

@@ -41,8 +41,37 @@ static const Elf64_Ehdr *check_header(const void *data, size_t size, const char 
     return eh;
 }
 
+bool elf_lowest_paddr(const void *data, size_t size, uint64_t *lo)
+{
+    char err[16];
+    const Elf64_Ehdr *eh = check_header(data, size, "", err, sizeof err);
+    if (!eh)
+        return false;
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)((const uint8_t *)data + eh->e_phoff);
+    bool found = false;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+            continue;
+        if (!found || ph[i].p_paddr < *lo)
+            *lo = ph[i].p_paddr;
+        found = true;
+    }
+    return found;
+}
+
+/* e_entry as a physical address: through the segment that holds it. */
+static uint64_t entry_paddr(const Elf64_Ehdr *eh, const Elf64_Phdr *ph)
+{
+    for (unsigned i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && eh->e_entry >= ph[i].p_vaddr &&
+            eh->e_entry - ph[i].p_vaddr < ph[i].p_memsz)
+            return ph[i].p_paddr + (eh->e_entry - ph[i].p_vaddr);
+    return eh->e_entry;
+}
+
 int elf_load(struct vm *vm, const void *data, size_t size, const char *what,
-             uint64_t *entry, uint64_t *lo, uint64_t *hi, char *err, size_t errlen)
+             uint64_t bias, uint64_t *entry, uint64_t *lo, uint64_t *hi,
+             char *err, size_t errlen)
 {
     const Elf64_Ehdr *eh = check_header(data, size, what, err, errlen);
     if (!eh)
@@ -59,15 +88,16 @@ int elf_load(struct vm *vm, const void *data, size_t size, const char *what,
             snprintf(err, errlen, "%s: segment %u lies outside the file", what, i);
             return -1;
         }
-        if (!vm_guest_ptr(vm, ph[i].p_paddr, ph[i].p_memsz)) {
+        uint64_t pa = ph[i].p_paddr + bias;
+        if (!vm_guest_ptr(vm, pa, ph[i].p_memsz)) {
             snprintf(err, errlen, "%s: segment %u (0x%" PRIx64 "-0x%" PRIx64 ") is not in "
-                     "guest RAM 0x%" PRIx64 "-0x%" PRIx64 " (see --mem)", what, i, ph[i].p_paddr,
-                     ph[i].p_paddr + ph[i].p_memsz - 1, (uint64_t)VIRT_DRAM_BASE,
+                     "guest RAM 0x%" PRIx64 "-0x%" PRIx64 " (see --mem)", what, i, pa,
+                     pa + ph[i].p_memsz - 1, (uint64_t)VIRT_DRAM_BASE,
                      (uint64_t)VIRT_DRAM_BASE + vm_ram_size(vm) - 1);
             return -1;
         }
-        if (ph[i].p_paddr < low) low = ph[i].p_paddr;
-        if (ph[i].p_paddr + ph[i].p_memsz > high) high = ph[i].p_paddr + ph[i].p_memsz;
+        if (pa < low) low = pa;
+        if (pa + ph[i].p_memsz > high) high = pa + ph[i].p_memsz;
         loads++;
     }
     if (!loads) {
@@ -79,11 +109,11 @@ int elf_load(struct vm *vm, const void *data, size_t size, const char *what,
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
             continue;
-        uint8_t *dst = vm_guest_ptr(vm, ph[i].p_paddr, ph[i].p_memsz);
+        uint8_t *dst = vm_guest_ptr(vm, ph[i].p_paddr + bias, ph[i].p_memsz);
         memcpy(dst, (const uint8_t *)data + ph[i].p_offset, ph[i].p_filesz);
         memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
     }
-    *entry = eh->e_entry;
+    *entry = entry_paddr(eh, ph) + bias;
     *lo = low;
     *hi = high;
     return 0;

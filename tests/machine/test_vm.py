@@ -126,6 +126,13 @@ def test_sbi(c):
     expect(st == 0 and "sbi_test: ok" in out, f"status {st}", out, err)
 
 
+def test_vmlinux_layout(c):
+    # An ELF laid out like Linux's vmlinux (virtual entry, physical
+    # addresses from 0) goes 2 MiB into RAM, as its Image would.
+    st, out, err, _ = c.run(["--cpus", "2", "--kernel", c.elf("sbi_vmlinux.elf")])
+    expect(st == 0 and "sbi_test: ok" in out, f"status {st}", out, err)
+
+
 def test_halted(c):
     # The only running hart stops itself (SBI HSM): nothing can ever run.
     st, out, err, _ = c.run(["--cpus", "2", "--kernel", c.elf("sbi_stop.elf")])
@@ -501,7 +508,7 @@ def test_default_guest_piped(c):
 
 
 TESTS = [
-    test_cli_errors, test_htif_pass, test_bios_none, test_htif_fail, test_access_faults, test_sbi, test_halted,
+    test_cli_errors, test_htif_pass, test_bios_none, test_htif_fail, test_access_faults, test_sbi, test_vmlinux_layout, test_halted,
     test_uart_irq, test_eof_keeps_running, test_ctrl_a, test_dtb,
     test_linux_1cpu, test_linux_gzip_kernel, test_linux_reboot, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
     test_opensbi_fw_dynamic, test_opensbi_fw_jump, test_opensbi_uboot, test_default_guest,
