@@ -158,12 +158,15 @@ int cg_bpf_devices(const char *dir, const struct oci_devrule *rules, size_t n,
     a.license = (uint64_t)(uintptr_t)license;
     int progfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
     if (progfd < 0 && getenv("VESSEL_BPF_DEBUG")) {
-        static char log[65536];
-        a.log_buf = (uint64_t)(uintptr_t)log;
-        a.log_size = sizeof log;
-        a.log_level = 1;
-        sys_bpf(BPF_PROG_LOAD, &a);
-        fprintf(stderr, "%s\n", log);
+        char *log = calloc(1, 65536);
+        if (log) {
+            a.log_buf = (uint64_t)(uintptr_t)log;
+            a.log_size = 65536;
+            a.log_level = 1;
+            sys_bpf(BPF_PROG_LOAD, &a);
+            fprintf(stderr, "%s\n", log);
+            free(log);
+        }
     }
     free(p.v);
     if (progfd < 0) {

@@ -9,7 +9,6 @@ int ctr_cmd_create(struct ctr_cli *cli, int argc, char **argv)
 {
     struct spawn_opts o = { .for_create = true, .detach = true };
     bool no_subreaper = false;
-    const char *pidfd_socket = NULL;
     struct ctr_opt opts[] = {
         { "bundle", 'b', OPT_STR, &o.bundle },
         { "console-socket", 0, OPT_STR, &o.console_socket },
@@ -18,7 +17,7 @@ int ctr_cmd_create(struct ctr_cli *cli, int argc, char **argv)
         { "no-new-keyring", 0, OPT_BOOL, &o.no_new_keyring },
         { "preserve-fds", 0, OPT_INT, &o.preserve_fds },
         { "no-subreaper", 0, OPT_BOOL, &no_subreaper },
-        { "pidfd-socket", 0, OPT_STR, &pidfd_socket },
+        { "pidfd-socket", 0, OPT_STR, &o.pidfd_socket },
         { 0 },
     };
     struct ctr_err err;

@@ -17,7 +17,6 @@ int ctr_cmd_run(struct ctr_cli *cli, int argc, char **argv)
 {
     struct spawn_opts o = { 0 };
     bool detach = false, keep = false, no_subreaper = false;
-    const char *pidfd_socket = NULL;
     struct ctr_opt opts[] = {
         { "bundle", 'b', OPT_STR, &o.bundle },
         { "console-socket", 0, OPT_STR, &o.console_socket },
@@ -28,7 +27,7 @@ int ctr_cmd_run(struct ctr_cli *cli, int argc, char **argv)
         { "no-pivot", 0, OPT_BOOL, &o.no_pivot },
         { "no-new-keyring", 0, OPT_BOOL, &o.no_new_keyring },
         { "preserve-fds", 0, OPT_INT, &o.preserve_fds },
-        { "pidfd-socket", 0, OPT_STR, &pidfd_socket },
+        { "pidfd-socket", 0, OPT_STR, &o.pidfd_socket },
         { 0 },
     };
     struct ctr_err err;

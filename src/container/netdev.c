@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
@@ -40,10 +41,11 @@ static int nl_open(struct ctr_err *err)
 }
 
 /* Send one request and wait for its acknowledgement. */
-static int nl_call(int s, struct nlmsghdr *h, const char *what, struct ctr_err *err)
+static int nl_call(int s, unsigned *seq, struct nlmsghdr *h, const char *what, struct ctr_err *err)
 {
-    static unsigned seq;
-    h->nlmsg_seq = ++seq;
+    /* Replies are matched by sequence number; each request gets a fresh one
+     * derived from the socket's requests so far (no shared counter). */
+    h->nlmsg_seq = (uint32_t)s * 65536u + ++*seq;
     h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
     if (send(s, h, h->nlmsg_len, 0) < 0)
         return ctr_fail_errno(err, "%s", what);
@@ -149,11 +151,12 @@ static int configure(const char *name, struct nl_req *addrs, size_t n, struct ct
     q.ifi.ifi_index = index;
     q.ifi.ifi_flags = IFF_UP;
     q.ifi.ifi_change = IFF_UP;
-    if (nl_call(s, &q.h, "linux.netDevices: bring the device up", err) < 0)
+    unsigned seq = 0;
+    if (nl_call(s, &seq, &q.h, "linux.netDevices: bring the device up", err) < 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         addrs[i].ifa.ifa_index = (unsigned)index;
-        if (nl_call(s, &addrs[i].h, "linux.netDevices: restore an address", err) < 0 &&
+        if (nl_call(s, &seq, &addrs[i].h, "linux.netDevices: restore an address", err) < 0 &&
             err->errnum != EEXIST)
             goto out;
     }
@@ -173,6 +176,7 @@ int netdev_move_all(const struct oci_linux *lx, pid_t pid, struct ctr_err *err)
     int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     int s = nl_open(err);
     int r = -1;
+    unsigned seq = 0;
     if (target < 0 || home < 0) {
         ctr_fail_errno(err, "open network namespace");
         goto out;
@@ -203,7 +207,7 @@ int netdev_move_all(const struct oci_linux *lx, pid_t pid, struct ctr_err *err)
         add_attr(&q.h, IFLA_IFNAME, name, strlen(name) + 1);
         char what[96];
         snprintf(what, sizeof what, "linux.netDevices: move %s into the container", d->host_name);
-        int c = nl_call(s, &q.h, what, err);
+        int c = nl_call(s, &seq, &q.h, what, err);
         if (c == 0) {
             if (setns(target, CLONE_NEWNET) < 0)
                 c = ctr_fail_errno(err, "enter the container's network namespace");

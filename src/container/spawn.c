@@ -295,7 +295,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     for (int i = 0; i < NS_COUNT; i++)
         ns_fds[i] = -1;
     int console_fd = -1, listener_fd = -1, exec_fd = -1, sp[2] = { -1, -1 };
-    int *idmap_fds = NULL;
+    int *idmap_fds = NULL, pidfd_conn = -1;
     pid_t pid = 0;
     bool dir_made = false, hooks_phase = false;
 
@@ -336,6 +336,8 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     if (ns_open_paths(lx, ns_fds, err) < 0 || netdev_check(lx, err) < 0)
         goto fail;
     if (o->console_socket && (console_fd = unix_connect(o->console_socket, err)) < 0)
+        goto fail;
+    if (o->pidfd_socket && (pidfd_conn = unix_connect(o->pidfd_socket, err)) < 0)
         goto fail;
     if (lx->seccomp && lx->seccomp->uses_notify &&
         (listener_fd = unix_connect(lx->seccomp->listener_path, err)) < 0)
@@ -470,6 +472,18 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         ctr_fail_errno(err, "write pid file %s", o->pid_file);
         goto fail;
     }
+    if (pidfd_conn >= 0) {
+        int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pfd < 0 || send_fd(pidfd_conn, pfd, "pidfd", 5) < 0) {
+            ctr_fail_errno(err, "send a pidfd to %s", o->pidfd_socket);
+            if (pfd >= 0)
+                close(pfd);
+            goto fail;
+        }
+        close(pfd);
+        close(pidfd_conn);
+        pidfd_conn = -1;
+    }
     st->creating = false;
     if (state_save(out->state_dirfd, st, err) < 0)
         goto fail;
@@ -509,6 +523,8 @@ fail:
         free(json);
     }
     close_idmap_fds(cfg, idmap_fds);
+    if (pidfd_conn >= 0)
+        close(pidfd_conn);
     ns_close_all(ns_fds);
     for (int i = 0; i < 2; i++)
         if (sp[i] >= 0)

@@ -16,6 +16,7 @@ struct spawn_opts {
     const char *bundle;         /* as given; "" or NULL = current directory */
     const char *pid_file;
     const char *console_socket;
+    const char *pidfd_socket;   /* receives a pidfd of the init (runc 1.2) */
     bool for_create;            /* wait for `start` on exec.sock */
     bool detach;                /* the runtime will not stay around */
     bool no_pivot;
