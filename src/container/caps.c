@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <sys/capability.h>
@@ -24,11 +25,33 @@ int caps_last_cap(void)
     return CAP_LAST_CAP;
 }
 
-int caps_apply_bounding(uint64_t keep, struct ctr_err *err)
+uint64_t caps_bounding_now(void)
+{
+    /* One read of /proc/self/status instead of a prctl per capability. */
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[4096];
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n > 0) {
+            buf[n] = '\0';
+            char *p = strstr(buf, "\nCapBnd:");
+            if (p)
+                return strtoull(p + 9, NULL, 16);
+        }
+    }
+    uint64_t set = 0;
+    for (int c = 0; c <= caps_last_cap(); c++)
+        if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+            set |= 1ull << c;
+    return set;
+}
+
+int caps_apply_bounding(uint64_t keep, uint64_t now, struct ctr_err *err)
 {
     int last = caps_last_cap();
     for (int c = 0; c <= last; c++) {
-        if (keep & (1ull << c))
+        if ((keep & (1ull << c)) || !(now & (1ull << c)))
             continue;
         if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
             return ctr_fail_errno(err, "drop capability %d from the bounding set", c);

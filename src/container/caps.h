@@ -10,9 +10,12 @@
 /* Highest capability the running kernel knows. */
 int caps_last_cap(void);
 
-/* Drop every capability not in `keep` from the bounding set (needs
- * CAP_SETPCAP, so call it before changing uid). */
-int caps_apply_bounding(uint64_t keep, struct ctr_err *err);
+/* The calling process's bounding set. */
+uint64_t caps_bounding_now(void);
+
+/* Drop every capability of `now` (the current bounding set) not in `keep`
+ * (needs CAP_SETPCAP, so call it before changing uid). */
+int caps_apply_bounding(uint64_t keep, uint64_t now, struct ctr_err *err);
 
 /* Set effective, permitted and inheritable sets, then the ambient set. */
 int caps_apply(const uint64_t sets[CAPSET_COUNT], struct ctr_err *err);

@@ -69,6 +69,19 @@ const char *const mount_opts_known[] = {
     "suid", "symfollow", "sync", "tmpcopyup", "unbindable", NULL
 };
 
+/* Options mount(8) consumes itself and never hands to the kernel. */
+static bool userspace_only(const char *o)
+{
+    static const char *const names[] = {
+        "auto", "noauto", "nofail", "_netdev", "user", "nouser", "users", "owner", "group",
+        "nousers", "noowner", "nogroup",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(o, names[i]))
+            return true;
+    return !strncmp(o, "x-", 2) || !strncmp(o, "X-", 2) || !strncmp(o, "comment=", 8);
+}
+
 unsigned long mount_opts_propagation(const char *name)
 {
     for (size_t i = 0; i < sizeof prop_opts / sizeof prop_opts[0]; i++)
@@ -134,6 +147,8 @@ int mount_opts_parse(char **opts, size_t n, struct oci_mount *m, struct ctr_err 
             m->tmpcopyup = true;
             continue;
         }
+        if (userspace_only(o))
+            continue;           /* meant for mount(8) or fstab, not the kernel */
         if (!strcmp(o, "idmap") || !strcmp(o, "ridmap")) {
             m->idmap = true;
             m->idmap_recursive = o[0] == 'r';

@@ -303,10 +303,7 @@ int proc_apply_and_exec(const struct ctr_launch *l, const char *exe, char **extr
     if (p->has_caps)
         memcpy(sets, p->caps, sizeof sets);
     /* What our own bounding set lacks cannot be granted: warn, go on. */
-    uint64_t avail = 0, missing = 0;
-    for (int c = 0; c <= caps_last_cap(); c++)
-        if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
-            avail |= 1ull << c;
+    uint64_t avail = caps_bounding_now(), missing = 0;
     for (int s = 0; s < CAPSET_COUNT; s++) {
         missing |= sets[s] & ~avail;
         sets[s] &= avail;
@@ -314,7 +311,7 @@ int proc_apply_and_exec(const struct ctr_launch *l, const char *exe, char **extr
     if (missing && l->log)
         ctr_warn(l->log, "capabilities that cannot be granted here are left out (mask %#llx)",
                  (unsigned long long)missing);
-    if (caps_apply_bounding(sets[CAPSET_BOUNDING], err) < 0)
+    if (caps_apply_bounding(sets[CAPSET_BOUNDING], avail, err) < 0)
         return -1;
     bool cwd_done = chdir(p->cwd) == 0;
     if (!cwd_done && errno != EACCES && errno != EPERM)

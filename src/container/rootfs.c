@@ -305,16 +305,23 @@ static int mount_cgroup(int rootfd, struct ctr_launch *l, const struct oci_mount
     close(fd);
     if (r < 0)
         return ctr_fail_errno(err, "mount %s (cgroup tmpfs)", m->destination);
-    for (int i = 0; i < set->n; i++) {
+    /* Our fresh tmpfs: plain names below it need no in-root resolution. */
+    int dfd = safe_open(rootfd, m->destination, O_PATH | O_DIRECTORY, err);
+    if (dfd < 0)
+        return -1;
+    for (int i = 0; i < set->n && r == 0; i++) {
         const struct cg_dir *d = &set->dir[i];
         const char *base = strrchr(d->mount, '/');
         base = base ? base + 1 : d->mount;
-        char sub[PATH_MAX];
-        snprintf(sub, sizeof sub, "%s/%s", m->destination, base);
-        int sfd = safe_mkpath(rootfd, sub, true, 0755, err);
-        if (sfd < 0)
-            return -1;
+        if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+            continue;
         char sp[SAFE_FD_PATH_MAX];
+        int sfd = -1;
+        if (mkdirat(dfd, base, 0755) < 0 ||
+            (sfd = openat(dfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+            r = ctr_fail_errno(err, "mount %s/%s", m->destination, base);
+            break;
+        }
         safe_fd_path(sfd, sp);
         int mr = -1;
         if (cgns)
@@ -323,28 +330,28 @@ static int mount_cgroup(int rootfd, struct ctr_launch *l, const struct oci_mount
         if (mr < 0)     /* no cgroup namespace, or v1 refused in a user namespace */
             mr = mount(d->path, sp, NULL, MS_BIND, NULL);
         close(sfd);
-        if (mr < 0)
-            return ctr_fail_errno(err, "mount %s", sub);
+        if (mr < 0) {
+            r = ctr_fail_errno(err, "mount %s/%s", m->destination, base);
+            break;
+        }
         if (flags) {
-            int rfd = safe_open(rootfd, sub, O_PATH, err);
-            if (rfd < 0)
-                return -1;
-            r = remount_keep_locked(safe_fd_path(rfd, sp), flags, err);
-            close(rfd);
-            if (r < 0)
-                return -1;
+            int rfd = openat(dfd, base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            r = rfd < 0 ? ctr_fail_errno(err, "mount %s/%s", m->destination, base)
+                        : remount_keep_locked(safe_fd_path(rfd, sp), flags, err);
+            if (rfd >= 0)
+                close(rfd);
         }
         /* "cpu,cpuacct" is also reachable as "cpu" and "cpuacct". */
-        if (strchr(base, ',')) {
+        if (r == 0 && strchr(base, ',')) {
             char names[CG_PATH_MAX], *save;
             snprintf(names, sizeof names, "%s", base);
-            int dfd = safe_open(rootfd, m->destination, O_PATH | O_DIRECTORY, err);
-            for (char *t = strtok_r(names, ",", &save); dfd >= 0 && t; t = strtok_r(NULL, ",", &save))
+            for (char *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save))
                 symlinkat(base, dfd, t);
-            if (dfd >= 0)
-                close(dfd);
         }
     }
+    close(dfd);
+    if (r < 0)
+        return -1;
     struct oci_mount top = *m;
     top.propagation = m->propagation;
     return finish_mount(rootfd, &top, flags, (flags & MS_RDONLY) != 0, err);
@@ -404,6 +411,14 @@ int rootfs_prepare(struct ctr_launch *l, struct ctr_err *err)
         r = mount_one(rootfd, l, &cfg->mounts[i], err);
     if (r == 0)
         r = dev_setup(rootfd, l, err);
+    if (r == 0) {
+        /* A missing working directory is created (inside the root), like runc. */
+        int cfd = safe_mkpath(rootfd, l->proc->cwd, true, 0755, err);
+        if (cfd < 0)
+            r = ctr_wrap(err, "process.cwd %s", l->proc->cwd);
+        else
+            close(cfd);
+    }
     close(rootfd);
     return r;
 }

@@ -27,6 +27,10 @@
 
 /* The bundle's root directory, absolute; a relative root.path must stay
  * inside the bundle, and the result must not be the host's "/". */
+/* The bundle's root directory, absolute; a relative root.path may not
+ * climb out of the bundle with "..", and no root may be the host's "/".
+ * (A rootfs that is a symlink to a directory elsewhere is allowed: the
+ * bundle's author chose it, as with an absolute root.path.) */
 static char *resolve_rootfs(const char *bundle, const char *root_path, struct ctr_err *err)
 {
     char joined[PATH_MAX];
@@ -58,6 +62,22 @@ static char *resolve_rootfs(const char *bundle, const char *root_path, struct ct
         return NULL;
     }
     return real;
+}
+
+/* Relative bind sources are bundle paths: ".." may not leave the bundle. */
+static int check_bind_sources(const struct oci_config *cfg, struct ctr_err *err)
+{
+    for (size_t i = 0; i < cfg->n_mounts; i++) {
+        const struct oci_mount *m = &cfg->mounts[i];
+        if (!m->bind || m->source[0] == '/')
+            continue;
+        char rel[PATH_MAX];
+        snprintf(rel, sizeof rel, "/%s", m->source);
+        if (config_clean_path(rel) < 0)
+            return ctr_fail(err, "mounts[%zu] (%s): source \"%s\" escapes the bundle", i,
+                            m->destination, m->source);
+    }
+    return 0;
 }
 
 static int check_rootless_maps(const struct oci_linux *lx, struct ctr_err *err)
@@ -246,6 +266,18 @@ static int run_runtime_hooks(const struct oci_config *cfg, const struct ctr_stat
     return r;
 }
 
+/* A send to the init failed: it has probably died with an error message
+ * waiting in the socket.  Prefer that message to "Broken pipe". */
+static int init_gone(int fd, const char *what, struct ctr_err *err)
+{
+    struct sync_msg m;
+    int saved = errno;
+    if (sync_recv(fd, &m) > 0 && m.type == SYNC_ERROR)
+        return ctr_fail(err, "%s", m.text);
+    errno = saved;
+    return ctr_fail_errno(err, "%s", what);
+}
+
 /* Plan the cgroups and record them before making them: a runtime killed
  * halfway leaves a state from which `delete --force` removes them. */
 static int setup_cgroups(struct ctr_cli *cli, const struct oci_config *cfg, const char *id,
@@ -331,7 +363,8 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         if (userns_new && check_rootless_maps(lx, err) < 0)
             goto fail;
     }
-    if (!(rootfs = resolve_rootfs(bundle, cfg->root_path, err)))
+    if (!(rootfs = resolve_rootfs(bundle, cfg->root_path, err)) ||
+        check_bind_sources(cfg, err) < 0)
         goto fail;
     if (ns_open_paths(lx, ns_fds, err) < 0 || netdev_check(lx, err) < 0)
         goto fail;
@@ -428,7 +461,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     /* The init sets up its mounts while we move it into its cgroups (a
      * cgroup v1 migration waits for an RCU grace period: milliseconds). */
     if (sync_send(sp[0], SYNC_GO, 0, NULL) < 0) {
-        ctr_fail_errno(err, "sync with container process");
+        init_gone(sp[0], "sync with container process", err);
         goto fail;
     }
     if (st->cgroup.n && cg_attach(&st->cgroup, pid, err) < 0)
@@ -436,7 +469,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     if (netdev_move_all(lx, pid, err) < 0)
         goto fail;
     if (sync_send(sp[0], SYNC_CGROUP, 0, NULL) < 0) {
-        ctr_fail_errno(err, "sync with container process");
+        init_gone(sp[0], "sync with container process", err);
         goto fail;
     }
     for (;;) {

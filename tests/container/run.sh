@@ -210,6 +210,7 @@ hostile cpus 'c["linux"]["resources"]["cpu"] = {"cpus": "0-99999999"}' "invalid"
 hostile nsPath 'c["linux"]["namespaces"][0]["path"] = "/proc/self/ns/net"' "is not a pid namespace"
 hostile hugearr 'c["process"]["env"] = ["A=1"] * 70000' "too many entries"
 hostile badmount 'c["mounts"].append({"destination": "/x", "type": "bogusfs", "source": "none"})' "bogusfs"
+hostile bindescape 'c["mounts"].append({"destination": "/x", "type": "bind", "source": "../../etc", "options": ["bind"]})' "escapes the bundle"
 hostile baddev 'c["linux"]["devices"] = [{"path": "/dev/null", "type": "b", "major": 7, "minor": 0}]' "different file"
 # A symlink in the rootfs pointing at the host: the mount stays inside.
 ROOTFS2=$T/rootfs2; cp -a "$ROOTFS" "$ROOTFS2"; ln -s "$T/host-target" "$ROOTFS2/evil"

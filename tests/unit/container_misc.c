@@ -97,6 +97,11 @@ static void test_mount_opts(void)
     CHECK(mount_opts_parse(o3, 1, &b, &err) == 0 && b.idmap && b.idmap_recursive);
     char *o4[] = { "" };
     CHECK(mount_opts_parse(o4, 1, &b, &err) < 0);
+    struct oci_mount u = { .destination = "/z" };
+    char *o5[] = { "noauto", "nofail", "_netdev", "x-systemd.automount", "comment=fstab", "size=2k" };
+    CHECK(mount_opts_parse(o5, 6, &u, &err) == 0);
+    CHECK_STR(u.data, "size=2k");       /* mount(8)'s own options never reach the kernel */
+    free(u.data);
 }
 
 static void test_state(void)
