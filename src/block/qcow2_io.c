@@ -81,6 +81,12 @@ static int l2_lookup(struct qcow2 *s, uint64_t i, uint64_t *l2off, uint8_t **l2)
                                 (unsigned long long)off, (unsigned long long)i);
         return -EIO;
     }
+    if ((off >> s->cluster_bits) >= s->alloc_end) {
+        qcow2_signal_corruption(s, "L2 table at 0x%llx (L1 index %llu) lies past the end "
+                                "of the file (truncated image?)", (unsigned long long)off,
+                                (unsigned long long)i);
+        return -EIO;
+    }
     int r = qcow2_cache_get(s, &s->l2_cache, off, false, l2);
     if (r < 0)
         return r;
@@ -165,6 +171,18 @@ static int get_run(struct qcow2 *s, uint64_t voff, uint64_t maxlen, struct run *
         (r = check_host(s, e, voff - in)) < 0) {
         qcow2_cache_put(&s->l2_cache, l2off);
         return r;
+    }
+    uint64_t where = run->type == QC_NORMAL ? e & L2E_OFFSET_MASK : 0;
+    if (run->type == QC_COMPRESSED) {
+        uint64_t clen;
+        qcow2_compressed_range(s, e, &where, &clen);
+    }
+    if (where && (where >> s->cluster_bits) >= s->alloc_end) {
+        qcow2_cache_put(&s->l2_cache, l2off);
+        qcow2_signal_corruption(s, "data for guest offset 0x%llx would be at 0x%llx, past "
+                                "the end of the file (truncated image?)",
+                                (unsigned long long)(voff - in), (unsigned long long)where);
+        return -EIO;
     }
     uint64_t len = cs - in;
     if (run->type != QC_COMPRESSED) {

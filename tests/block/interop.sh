@@ -169,6 +169,19 @@ qcheck lazy.qcow2
 qemu-img info lazy.qcow2 | grep -q "cleanly shut down" && fail "dirty bit not cleared"
 qemu-io -c "read -P 0x61 0 1M" -c "read -P 0x62 2M 64k" lazy.qcow2 >/dev/null || fail "lazy data"
 
+# A truncated image: reads past the end fail with a clear message, check
+# finds the damage, -r all repairs it so that qemu-img agrees.
+qemu-img create -q -f qcow2 trunc.qcow2 10M
+qemu-io -c "write -P 5 0 5M" trunc.qcow2 >/dev/null
+truncate -s 1M trunc.qcow2
+$IO -f qcow2 trunc.qcow2 "read -P 5 0 64k" >/dev/null || fail "intact part of a truncated image"
+if $IO trunc.qcow2 "read 4M 64k" >out.txt 2>&1; then fail "read past a truncation succeeded"; fi
+grep -q "truncated image" out.txt || fail "no clear message: $(cat out.txt)"
+set +e; $V img check trunc.qcow2 >/dev/null 2>&1; rc=$?; set -e
+[ $rc = 2 ] || fail "check of a truncated image: exit $rc"
+$V img check -q -r all trunc.qcow2 || fail "repair of a truncated image"
+qcheck trunc.qcow2
+
 # Locking interoperates: QEMU cannot write an image Vessel has open.
 $V img create -q -f qcow2 lock.qcow2 1M
 $IO lock.qcow2 "aio-write 0 64k 1" "sleep 2000" &
