@@ -9,7 +9,7 @@ gcc-riscv64-linux-gnu libc6-dev-riscv64-cross binutils-riscv64-linux-gnu
 linux-source-6.1 bc flex bison libssl-dev libelf-dev xz-utils cpio gzip
 device-tree-compiler e2fsprogs
 qemu-system-misc qemu-utils opensbi u-boot-qemu
-crun runc busybox-static iproute2 python3 clang
+crun runc busybox-static iproute2 python3 clang libclang-rt-dev
 libmpfr-dev"
 
 missing=""
