@@ -101,6 +101,7 @@ void rv_cpu_reset(struct rv_cpu *cpu, uint64_t reset_pc)
     rt->timer_ip = 0;
     rt->start_req = false;
     rt->suspend_resume = false;
+    rv_pmp_update(cpu);
     rv_tlb_flush(cpu);
     rt->accel->flush_code(cpu);
     rv_mmu_update_ctx(cpu);

@@ -275,6 +275,7 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
         unsigned reg = (csr - CSR_PMPCFG0) / 2;
         if (reg < 2) {
             pmpcfg_write(cpu, reg, v);
+            rv_pmp_update(cpu);
             rv_tlb_flush(cpu);
         }
         return;
@@ -283,6 +284,7 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
         unsigned i = csr - CSR_PMPADDR0;
         if (i < 16 && !pmpaddr_locked(cpu, i)) {
             cpu->pmpaddr[i] = v & ((1ULL << 54) - 1);
+            rv_pmp_update(cpu);
             rv_tlb_flush(cpu);
         }
         return;

@@ -241,10 +241,11 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
         pa = (uint64_t)(host - cpu->bus->ram) + cpu->bus->ram_base;
     } else {
         uint8_t *h;
-        if (!rv_fetch_translate(cpu, pc, &pa, &h))
+        bool cacheable;
+        if (!rv_fetch_translate(cpu, pc, &pa, &h, &cacheable))
             return NULL;
-        if (!h)
-            return build_single(cpu, pc);   /* executing from MMIO */
+        if (!cacheable)
+            return build_single(cpu, pc);   /* MMIO, or a page PMP splits */
         host = h;
     }
     const struct bhash_slot *s = &rt->bhash[(pa >> 1) & ((1u << BHASH_BITS) - 1)];

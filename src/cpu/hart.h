@@ -134,8 +134,14 @@ enum {
 /* how a hart uses its host thread, for remote fences and wakeups */
 enum { EXEC_OUTSIDE, EXEC_RUNNING, EXEC_SLEEPING, EXEC_MONITOR };
 
+struct pmp_range { uint64_t lo, hi; uint8_t cfg; };
+
 struct rv_cpu_rt {
     const struct rv_accel *accel;   /* execution engine (accel.h) */
+
+    /* active PMP entries, decoded (pmp.c) */
+    struct pmp_range pmp[16];
+    unsigned npmp;
 
     /* current TLBs (set by rv_mmu_update_ctx) */
     struct tlb_entry *dtlb_r, *dtlb_w, *itlb;
@@ -186,10 +192,17 @@ bool rv_store_slow(struct rv_cpu *cpu, uint64_t va, unsigned size, uint64_t val)
  * checks write permission and alignment). */
 void *rv_amo_ptr(struct rv_cpu *cpu, uint64_t va, unsigned size, bool is_lr);
 /* Instruction fetch: translate pc; on success *pa is the guest-physical
- * address and the return value the host pointer (NULL if not RAM). */
-bool rv_fetch_translate(struct rv_cpu *cpu, uint64_t va, uint64_t *pa, uint8_t **host);
+ * address, *host the host pointer (NULL if not RAM) and *cacheable says
+ * the whole page may be decoded into blocks (RAM, one PMP verdict). */
+bool rv_fetch_translate(struct rv_cpu *cpu, uint64_t va, uint64_t *pa, uint8_t **host,
+                        bool *cacheable);
 /* Fetch 16 bits of instruction at va through the MMU (slow path). */
 bool rv_fetch16(struct rv_cpu *cpu, uint64_t va, uint32_t *val);
+
+/* ---- pmp.c ---- */
+void rv_pmp_update(struct rv_cpu *cpu);
+bool rv_pmp_allows(const struct rv_cpu *cpu, uint64_t pa, uint64_t size,
+                   unsigned acc, unsigned priv);
 
 /* ---- csr.c ---- */
 /* Read-modify-write of a CSR as a csrr* instruction does.  `write` says

@@ -173,7 +173,8 @@ restart:;
     for (int level = (int)levels - 1; level >= 0; level--) {
         uint64_t pte_pa = table + ((va >> (PAGE_SHIFT + 9 * level)) & 511) * 8;
         uint64_t *ptep = (uint64_t *)ram_ptr(cpu, pte_pa, 8);
-        if (!ptep) {
+        /* the walk's own accesses are checked as S-mode ones */
+        if (!ptep || !rv_pmp_allows(cpu, pte_pa, 8, ACC_R, RV_PRV_S)) {
             rv_raise(cpu, access_cause[acc], va);
             return false;
         }
@@ -203,6 +204,10 @@ restart:;
          * guest may be changing the PTE) */
         uint64_t want = PTE_A | (acc == ACC_W ? PTE_D : 0);
         if ((pte & want) != want) {
+            if (!rv_pmp_allows(cpu, pte_pa, 8, ACC_W, RV_PRV_S)) {
+                rv_raise(cpu, access_cause[acc], va);
+                return false;
+            }
             if (!__atomic_compare_exchange_n(ptep, &pte, pte | want, false,
                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
                 goto restart;
@@ -228,6 +233,19 @@ static void tlb_fill(struct rv_cpu *cpu, struct tlb_entry *tlb, uint64_t va,
         note_superpage(cpu->rt, va, level);
 }
 
+/* PMP for an access of `size` bytes at pa; *page_ok says whether the
+ * whole page has the same verdict, so that it may enter the TLB. */
+static bool pmp_check(const struct rv_cpu *cpu, uint64_t pa, unsigned size, unsigned acc,
+                      unsigned priv, bool *page_ok)
+{
+    if (!rv_pmp_allows(cpu, pa, size, acc, priv)) {
+        *page_ok = false;
+        return false;
+    }
+    *page_ok = rv_pmp_allows(cpu, pa & PAGE_MASK, PAGE_SIZE, acc, priv);
+    return true;
+}
+
 /* ---- data accesses ---- */
 
 bool rv_load_slow(struct rv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
@@ -250,14 +268,22 @@ bool rv_load_slow(struct rv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
     uint64_t pa;
     bool also_w;
     unsigned level;
-    if (!translate(cpu, va, ACC_R, data_priv(cpu), &pa, &also_w, &level))
+    unsigned priv = data_priv(cpu);
+    bool page_ok;
+    if (!translate(cpu, va, ACC_R, priv, &pa, &also_w, &level))
         return false;
+    if (!pmp_check(cpu, pa, size, ACC_R, priv, &page_ok)) {
+        rv_raise(cpu, EXC_LOAD_ACCESS, va);
+        return false;
+    }
     uint8_t *host = ram_ptr(cpu, pa, size);
     if (host) {
         uint8_t *page = host - (pa & (PAGE_SIZE - 1));
-        tlb_fill(cpu, cpu->rt->dtlb_r, va, page, level);
-        if (also_w)
-            tlb_fill(cpu, cpu->rt->dtlb_w, va, page, level);
+        if (page_ok) {
+            tlb_fill(cpu, cpu->rt->dtlb_r, va, page, level);
+            if (also_w && rv_pmp_allows(cpu, pa & PAGE_MASK, PAGE_SIZE, ACC_W, priv))
+                tlb_fill(cpu, cpu->rt->dtlb_w, va, page, level);
+        }
         *val = host_load(host, size);
         return true;
     }
@@ -294,11 +320,18 @@ bool rv_store_slow(struct rv_cpu *cpu, uint64_t va, unsigned size, uint64_t val)
     uint64_t pa;
     bool also_w;
     unsigned level;
-    if (!translate(cpu, va, ACC_W, data_priv(cpu), &pa, &also_w, &level))
+    unsigned priv = data_priv(cpu);
+    bool page_ok;
+    if (!translate(cpu, va, ACC_W, priv, &pa, &also_w, &level))
         return false;
+    if (!pmp_check(cpu, pa, size, ACC_W, priv, &page_ok)) {
+        rv_raise(cpu, EXC_STORE_ACCESS, va);
+        return false;
+    }
     uint8_t *host = ram_ptr(cpu, pa, size);
     if (host) {
-        tlb_fill(cpu, cpu->rt->dtlb_w, va, host - (pa & (PAGE_SIZE - 1)), level);
+        if (page_ok)
+            tlb_fill(cpu, cpu->rt->dtlb_w, va, host - (pa & (PAGE_SIZE - 1)), level);
         host_store(host, size, val);
         return true;
     }
@@ -323,30 +356,46 @@ void *rv_amo_ptr(struct rv_cpu *cpu, uint64_t va, unsigned size, bool is_lr)
     uint64_t pa;
     bool also_w;
     unsigned level;
-    if (!translate(cpu, va, acc, data_priv(cpu), &pa, &also_w, &level))
+    unsigned priv = data_priv(cpu);
+    bool page_ok;
+    if (!translate(cpu, va, acc, priv, &pa, &also_w, &level))
         return NULL;
     uint8_t *host = ram_ptr(cpu, pa, size);
+    /* an AMO reads and writes; LR only reads */
+    if (!pmp_check(cpu, pa, size, acc, priv, &page_ok) ||
+        (!is_lr && !rv_pmp_allows(cpu, pa, size, ACC_R, priv))) {
+        rv_raise(cpu, is_lr ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
+        return NULL;
+    }
     if (!host) {
         /* atomics are only supported on RAM (PMA: I/O is not AMO-capable) */
         rv_raise(cpu, is_lr ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
         return NULL;
     }
-    tlb_fill(cpu, is_lr ? cpu->rt->dtlb_r : cpu->rt->dtlb_w, va,
-             host - (pa & (PAGE_SIZE - 1)), level);
+    if (page_ok)
+        tlb_fill(cpu, is_lr ? cpu->rt->dtlb_r : cpu->rt->dtlb_w, va,
+                 host - (pa & (PAGE_SIZE - 1)), level);
     return host;
 }
 
 /* ---- instruction fetch ---- */
 
-bool rv_fetch_translate(struct rv_cpu *cpu, uint64_t va, uint64_t *pa, uint8_t **host)
+bool rv_fetch_translate(struct rv_cpu *cpu, uint64_t va, uint64_t *pa, uint8_t **host,
+                        bool *cacheable)
 {
     bool also_w;
     unsigned level;
+    bool page_ok;
     if (!translate(cpu, va, ACC_X, cpu->priv, pa, &also_w, &level))
         return false;
+    if (!pmp_check(cpu, *pa, 2, ACC_X, cpu->priv, &page_ok)) {
+        rv_raise(cpu, EXC_INSN_ACCESS, va);
+        return false;
+    }
     uint8_t *h = ram_ptr(cpu, *pa, 2);
     *host = h;
-    if (h)
+    *cacheable = h && page_ok;
+    if (*cacheable)
         tlb_fill(cpu, cpu->rt->itlb, va, h - (*pa & (PAGE_SIZE - 1)), level);
     return true;
 }
@@ -355,7 +404,8 @@ bool rv_fetch16(struct rv_cpu *cpu, uint64_t va, uint32_t *val)
 {
     uint64_t pa;
     uint8_t *host;
-    if (!rv_fetch_translate(cpu, va, &pa, &host))
+    bool cacheable;
+    if (!rv_fetch_translate(cpu, va, &pa, &host, &cacheable))
         return false;
     if (host) {
         *val = (uint32_t)host_load(host, 2);

@@ -54,13 +54,16 @@
 #define EXPECT_NO_TRAP(n, ...) \
     li s2, -1; __VA_ARGS__; CHECK_IMM(n, s2, -1)
 
-/* Program prologue: M-mode handler = record_trap, then fall into main. */
+/* Program prologue: M-mode handler = m_trap, PMP entry 0 opens all memory
+ * to S and U (as firmware does), then main. */
 #define TEST_START                          \
     .section .text.init;                    \
     .globl _start;                          \
 _start:                                     \
     la t0, m_trap; csrw mtvec, t0;          \
     li sp, 0x80f00000;                      \
+    li t0, -1; csrw pmpaddr0, t0; /* S/U: all memory */ \
+    li t0, 0x1f; csrw pmpcfg0, t0;          \
     j main;                                 \
     /* standard M-mode trap handler */      \
     .align 2;                               \
