@@ -2,8 +2,9 @@
 # Block layer benchmark (make bench): Vessel's block layer (bench/block-bench,
 # qemu-img bench's options) against `qemu-img bench` on the same files, and
 # `vessel img convert` against `qemu-img convert` on a 2 GiB sparse image.
-# Each figure is the best of 3 runs, alternating the two tools; the ratio is
-# Vessel's throughput over QEMU's (> 1.0: Vessel is faster).
+# Each figure is the best of 3 runs (after one warm-up run of each tool),
+# alternating the two tools; the ratio is Vessel's throughput over QEMU's
+# (> 1.0: Vessel is faster).
 set -eu
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,6 +55,10 @@ row() {   # name bytes qemu_time vessel_time
 bench() {  # name fmt file bytes prep args...
     name=$1 fmt=$2 file=$3 bytes=$4; PREP=$5; shift 5
     tq=""; tv=""
+    [ -n "$PREP" ] && $PREP                                      # warm-up, not counted
+    RUNS=1 run_time qemu-img bench -f "$fmt" "$@" "$file" >/dev/null
+    [ -n "$PREP" ] && $PREP
+    RUNS=1 run_time "$VB" -f "$fmt" "$@" "$file" >/dev/null
     for i in $(seq "$RUNS"); do          # alternate the tools, keep each one's best
         a=$(RUNS=1 run_time $NICE qemu-img bench -f "$fmt" "$@" "$file")
         b=$(RUNS=1 run_time $NICE "$VB" -f "$fmt" "$@" "$file")
