@@ -10,7 +10,7 @@ export VESSEL="$ROOT/$BUILD/vessel" BLOCK_IO="$ROOT/$BUILD/tests/block-io"
 export BLOCK_CRASH="$ROOT/$BUILD/tests/block-crash" BLOCK_FUZZ="$ROOT/$BUILD/fuzz/block-fuzz"
 start=$(date +%s)
 fail=0
-for t in interop.sh cli.sh split.sh crash.sh fuzz.sh; do
+for t in interop.sh cli.sh split.sh boot.sh crash.sh fuzz.sh; do
     T=$(mktemp -d /tmp/vessel-block-test.XXXXXX)
     if out=$(cd "$T" && sh "$HERE/$t" 2>&1); then
         echo "PASS block/$t"
