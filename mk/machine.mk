@@ -10,13 +10,17 @@ MOUT := $(BUILD)/tests/machine
 MACHINE_ELFS := $(MOUT)/access_fault.elf $(MOUT)/htif_hello.elf \
                         $(MOUT)/htif_fail.elf $(MOUT)/sbi_test.elf $(MOUT)/sbi_stop.elf \
                         $(MOUT)/sbi_vmlinux.elf \
-                        $(MOUT)/uart_irq.elf
+                        $(MOUT)/uart_irq.elf $(MOUT)/uart_flood.elf
 
 $(MOUT)/access_fault.elf: $(MGUEST)/crt0.S $(MGUEST)/probe.S $(MGUEST)/access_fault.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
 	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DMODE_M -o $@ $(filter %.S %.c,$^)
 
 $(MOUT)/uart_irq.elf: $(MGUEST)/crt0.S $(MGUEST)/probe.S $(MGUEST)/uart_irq.c $(MGUEST)/lib.h $(MGUEST)/link.ld
+	@mkdir -p $(dir $@)
+	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DMODE_M -o $@ $(filter %.S %.c,$^)
+
+$(MOUT)/uart_flood.elf: $(MGUEST)/crt0.S $(MGUEST)/probe.S $(MGUEST)/uart_flood.c $(MGUEST)/lib.h $(MGUEST)/link.ld
 	@mkdir -p $(dir $@)
 	$(MACHINE_RV_CC) $(MACHINE_RV_CFLAGS) -DMODE_M -o $@ $(filter %.S %.c,$^)
 

@@ -118,6 +118,7 @@ int  console_attach(struct console *con);   /* join the loop (after the UART) */
 void console_start(struct console *con);   /* raw terminal while running */
 void console_stop(struct console *con);
 void console_write(struct console *con, const void *buf, size_t len);
+void console_flush(struct console *con, int patience_ms);   /* harts stopped */
 void console_rx_space(struct console *con);  /* any thread: UART FIFO drained */
 int  console_getchar(struct console *con);   /* any thread: -1 if no input */
 

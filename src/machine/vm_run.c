@@ -146,9 +146,12 @@ struct vm_exit vm_run(struct vm *vm)
         for (unsigned i = 0; i < vm->ncpus; i++)
             pthread_join(vm->threads[i], NULL);
     }
-    console_stop(vm->console);
     pthread_mutex_lock(&vm->exit_lock);
     struct vm_exit e = vm->exit;
     pthread_mutex_unlock(&vm->exit_lock);
+    /* The guest's last words matter; a user who asked to stop is waiting. */
+    bool hurry = e.kind == VM_EXIT_SIGNAL || e.kind == VM_EXIT_QUIT || e.kind == VM_EXIT_ERROR;
+    console_flush(vm->console, hurry ? 200 : 5000);
+    console_stop(vm->console);
     return e;
 }

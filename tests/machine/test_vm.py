@@ -154,6 +154,27 @@ def test_eof_keeps_running(c):
     expect("timeout" in err, "no timeout message", out, err)
 
 
+def test_stuck_output(c):
+    """A reader that stops reading must not keep the VM from stopping."""
+    p = subprocess.Popen([c.vessel, "run", "--bios", c.elf("uart_flood.elf")],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    time.sleep(1.5)              # the pipe is full long before this
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise AssertionError("vessel did not stop on SIGTERM with stdout stuck")
+    err = p.stderr.read().decode(errors="replace")
+    took = time.monotonic() - t0
+    expect(p.returncode == 128 + signal.SIGTERM, f"status {p.returncode}", "", err)
+    expect(took < 3, f"took {took:.1f}s to stop", "", err)
+    expect("signal 15" in err, "no signal message", "", err)
+
+
 def test_ctrl_a(c):
     """On a terminal: raw mode, Ctrl-A h prints help, Ctrl-A x quits."""
     elf = c.elf("uart_irq.elf")
@@ -509,7 +530,7 @@ def test_default_guest_piped(c):
 
 TESTS = [
     test_cli_errors, test_htif_pass, test_bios_none, test_htif_fail, test_access_faults, test_sbi, test_vmlinux_layout, test_halted,
-    test_uart_irq, test_eof_keeps_running, test_ctrl_a, test_dtb,
+    test_uart_irq, test_eof_keeps_running, test_stuck_output, test_ctrl_a, test_dtb,
     test_linux_1cpu, test_linux_gzip_kernel, test_linux_reboot, test_linux_2cpu, test_linux_4cpu, test_linux_bench_cpu,
     test_opensbi_fw_dynamic, test_opensbi_fw_jump, test_opensbi_uboot, test_default_guest,
     test_default_guest_piped,
