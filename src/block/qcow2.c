@@ -10,7 +10,7 @@
 #include <string.h>
 #include "block/qcow2.h"
 
-#define L2_CACHE_MAX_BYTES (4u << 20)
+#define L2_CACHE_MAX_BYTES (32u << 20)   /* maps 256 GiB at 64 KiB clusters */
 #define RB_CACHE_MAX_BYTES (1u << 20)
 #define MAX_SNAPSHOT_TABLE (64u << 20)
 #define MAX_SNAPSHOT_EXTRA 1024u
@@ -529,6 +529,8 @@ static int qcow2_open(struct blk *b, char *err)
     /* Caches: enough L2 tables to map the whole disk, within limits. */
     uint64_t l2_want = l1_needed ? l1_needed : 1;
     uint64_t l2_max = L2_CACHE_MAX_BYTES / s->cluster_size;
+    if (l2_max > 4096)
+        l2_max = 4096;                       /* small clusters: bound the count */
     unsigned l2_n = (unsigned)(l2_want < l2_max ? l2_want : l2_max);
     if (l2_n < 4)
         l2_n = 4;

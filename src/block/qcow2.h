@@ -75,6 +75,7 @@ struct qcow2_cache_entry {
 
 struct qcow2_cache {
     struct qcow2_cache_entry *e;
+    uint8_t *arena;           /* n tables, one after the other */
     unsigned n;
     int *bucket;
     unsigned nbuckets;        /* power of two */

@@ -30,9 +30,11 @@ int qcow2_cache_init(struct qcow2_cache *c, unsigned n, uint64_t cluster_size, b
         goto fail;
     for (unsigned i = 0; i < c->nbuckets; i++)
         c->bucket[i] = -1;
+    /* One arena for all tables: no per-table alignment waste. */
+    if (posix_memalign((void **)&c->arena, 4096, (size_t)n * cluster_size))
+        goto fail;
     for (unsigned i = 0; i < n; i++) {
-        if (posix_memalign((void **)&c->e[i].data, 4096, cluster_size))
-            goto fail;
+        c->e[i].data = c->arena + (size_t)i * cluster_size;
         c->e[i].next = -1;
     }
     return 0;
@@ -43,9 +45,7 @@ fail:
 
 void qcow2_cache_destroy(struct qcow2_cache *c)
 {
-    if (c->e)
-        for (unsigned i = 0; i < c->n; i++)
-            free(c->e[i].data);
+    free(c->arena);
     free(c->e);
     free(c->bucket);
     memset(c, 0, sizeof *c);
