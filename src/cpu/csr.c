@@ -49,8 +49,8 @@ uint64_t rv_mstatus_read(const struct rv_cpu *cpu)
 
 uint64_t rv_mip_read(const struct rv_cpu *cpu)
 {
-    return cpu->mip | __atomic_load_n(&cpu->rt->lines, __ATOMIC_ACQUIRE) |
-           cpu->rt->timer_ip;
+    return __atomic_load_n(&cpu->mip, __ATOMIC_ACQUIRE) |
+           __atomic_load_n(&cpu->rt->lines, __ATOMIC_ACQUIRE) | cpu->rt->timer_ip;
 }
 
 static void post_irq_check(struct rv_cpu *cpu)
@@ -205,28 +205,18 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
             rv_tlb_flush(cpu);
         if ((old ^ n) & (MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM))
             rv_mmu_update_ctx(cpu);
-        post_irq_check(cpu);
+        if (n & ~old & (MSTATUS_SIE | MSTATUS_MIE))
+            post_irq_check(cpu);    /* an interrupt may be takeable now */
         return;
     }
-    case CSR_SIE:
-        cpu->mie = (cpu->mie & ~cpu->mideleg) | (v & cpu->mideleg & MIP_S_MASK);
-        post_irq_check(cpu);
-        return;
-    case CSR_MIE:
-        cpu->mie = v & (MIP_S_MASK | MIP_M_MASK);
-        post_irq_check(cpu);
-        return;
-    case CSR_SIP:
-        if (cpu->mideleg & MIP_SSIP)
-            cpu->mip = (cpu->mip & ~MIP_SSIP) | (v & MIP_SSIP);
-        post_irq_check(cpu);
-        return;
-    case CSR_MIP: {
-        uint64_t mask = MIP_SSIP | MIP_SEIP;
-        if (!(cpu->menvcfg & MENVCFG_STCE))
-            mask |= MIP_STIP;
-        cpu->mip = (cpu->mip & ~mask) | (v & mask);
-        post_irq_check(cpu);
+    case CSR_SIE: case CSR_MIE: {
+        uint64_t old = cpu->mie;
+        if (csr == CSR_SIE)
+            cpu->mie = (old & ~cpu->mideleg) | (v & cpu->mideleg & MIP_S_MASK);
+        else
+            cpu->mie = v & (MIP_S_MASK | MIP_M_MASK);
+        if (cpu->mie & ~old)
+            post_irq_check(cpu);
         return;
     }
     case CSR_STVEC: case CSR_MTVEC:
@@ -292,6 +282,31 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
     /* hpm counters/events: hardwired to zero */
 }
 
+/* mip/sip writes.  The read shows device lines OR-ed in, but the write
+ * changes only the software-writable bits (priv spec 3.1.9), and with
+ * atomics: other threads set SSIP (IPIs) meanwhile. */
+static void mip_write(struct rv_cpu *cpu, unsigned csr, uint64_t operand, int op)
+{
+    uint64_t mask = MIP_SSIP | MIP_SEIP;
+    if (!(cpu->menvcfg & MENVCFG_STCE))
+        mask |= MIP_STIP;
+    if (csr == CSR_SIP)
+        mask = cpu->mideleg & MIP_SSIP;
+    uint64_t bits = operand & mask;
+    if (op == CSR_OP_RS) {
+        __atomic_fetch_or(&cpu->mip, bits, __ATOMIC_ACQ_REL);
+    } else if (op == CSR_OP_RC) {
+        __atomic_fetch_and(&cpu->mip, ~bits, __ATOMIC_ACQ_REL);
+    } else {
+        uint64_t cur = __atomic_load_n(&cpu->mip, __ATOMIC_ACQUIRE);
+        while (!__atomic_compare_exchange_n(&cpu->mip, &cur, (cur & ~mask) | bits, true,
+                                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            ;
+    }
+    if (bits && op != CSR_OP_RC)
+        post_irq_check(cpu);
+}
+
 bool rv_csr_access(struct rv_cpu *cpu, unsigned csr, uint64_t *old,
                    uint64_t operand, int op, bool write)
 {
@@ -322,14 +337,11 @@ bool rv_csr_access(struct rv_cpu *cpu, unsigned csr, uint64_t *old,
     if (!csr_read(cpu, csr, &v))
         goto illegal;
     *old = v;
-    if (write) {
-        /* mip: the read shows device lines OR-ed in, but csrrs/csrrc
-         * modify only the software-writable bits (priv spec 3.1.9) */
-        uint64_t base = csr == CSR_MIP ? cpu->mip : v;
-        uint64_t n = op == CSR_OP_RW ? operand
-                   : op == CSR_OP_RS ? base | operand : base & ~operand;
-        csr_write(cpu, csr, n);
-    }
+    if (write && (csr == CSR_MIP || csr == CSR_SIP))
+        mip_write(cpu, csr, operand, op);
+    else if (write)
+        csr_write(cpu, csr, op == CSR_OP_RW ? operand
+                          : op == CSR_OP_RS ? v | operand : v & ~operand);
     return true;
 illegal:
     return false;

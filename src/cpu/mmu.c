@@ -223,12 +223,17 @@ page_fault:
     return false;
 }
 
+/* Enter the page of va -> pa into a TLB: only whole pages of plain RAM
+ * (the fast path then reads anywhere in the page without checks). */
 static void tlb_fill(struct rv_cpu *cpu, struct tlb_entry *tlb, uint64_t va,
-                     uint8_t *host_page, unsigned level)
+                     uint64_t pa, unsigned level)
 {
+    uint8_t *page = ram_ptr(cpu, pa & PAGE_MASK, PAGE_SIZE);
+    if (!page)
+        return;
     struct tlb_entry *e = &tlb[(va >> PAGE_SHIFT) & (TLB_SIZE - 1)];
     e->tag = va & PAGE_MASK;
-    e->addend = (uintptr_t)host_page - (uintptr_t)(va & PAGE_MASK);
+    e->addend = (uintptr_t)page - (uintptr_t)(va & PAGE_MASK);
     if (level)
         note_superpage(cpu->rt, va, level);
 }
@@ -278,11 +283,10 @@ bool rv_load_slow(struct rv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
     }
     uint8_t *host = ram_ptr(cpu, pa, size);
     if (host) {
-        uint8_t *page = host - (pa & (PAGE_SIZE - 1));
         if (page_ok) {
-            tlb_fill(cpu, cpu->rt->dtlb_r, va, page, level);
+            tlb_fill(cpu, cpu->rt->dtlb_r, va, pa, level);
             if (also_w && rv_pmp_allows(cpu, pa & PAGE_MASK, PAGE_SIZE, ACC_W, priv))
-                tlb_fill(cpu, cpu->rt->dtlb_w, va, page, level);
+                tlb_fill(cpu, cpu->rt->dtlb_w, va, pa, level);
         }
         *val = host_load(host, size);
         return true;
@@ -331,7 +335,7 @@ bool rv_store_slow(struct rv_cpu *cpu, uint64_t va, unsigned size, uint64_t val)
     uint8_t *host = ram_ptr(cpu, pa, size);
     if (host) {
         if (page_ok)
-            tlb_fill(cpu, cpu->rt->dtlb_w, va, host - (pa & (PAGE_SIZE - 1)), level);
+            tlb_fill(cpu, cpu->rt->dtlb_w, va, pa, level);
         host_store(host, size, val);
         return true;
     }
@@ -373,8 +377,7 @@ void *rv_amo_ptr(struct rv_cpu *cpu, uint64_t va, unsigned size, bool is_lr)
         return NULL;
     }
     if (page_ok)
-        tlb_fill(cpu, is_lr ? cpu->rt->dtlb_r : cpu->rt->dtlb_w, va,
-                 host - (pa & (PAGE_SIZE - 1)), level);
+        tlb_fill(cpu, is_lr ? cpu->rt->dtlb_r : cpu->rt->dtlb_w, va, pa, level);
     return host;
 }
 
@@ -394,9 +397,10 @@ bool rv_fetch_translate(struct rv_cpu *cpu, uint64_t va, uint64_t *pa, uint8_t *
     }
     uint8_t *h = ram_ptr(cpu, *pa, 2);
     *host = h;
-    *cacheable = h && page_ok;
+    /* blocks are decoded up to the page end: the whole page must be RAM */
+    *cacheable = page_ok && ram_ptr(cpu, *pa & PAGE_MASK, PAGE_SIZE);
     if (*cacheable)
-        tlb_fill(cpu, cpu->rt->itlb, va, h - (*pa & (PAGE_SIZE - 1)), level);
+        tlb_fill(cpu, cpu->rt->itlb, va, *pa, level);
     return true;
 }
 
