@@ -203,6 +203,7 @@ static bool uart_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
 {
     struct uart16550 *u = dev;
     uint8_t v = (uint8_t)val;
+    int tx = -1;
     (void)size;
     if (offset > REG_SCR)
         return false;
@@ -216,8 +217,8 @@ static bool uart_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
         if (u->mcr & MCR_LOOP) {
             if (!rx_put(u, v))
                 u->lsr_err |= LSR_OE;
-        } else if (u->be.tx) {
-            u->be.tx(u->be.opaque, v);
+        } else {
+            tx = v;
         }
         u->thr_ipending = true;   /* sent at once: THR is empty again */
         u->lsr_polls = 0;         /* waiting to transmit is not listening */
@@ -259,6 +260,10 @@ static bool uart_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
     }
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
+    /* Outside the lock: the host may make us wait for room, and must be
+     * able to feed input meanwhile. */
+    if (tx >= 0 && u->be.tx)
+        u->be.tx(u->be.opaque, (uint8_t)tx);
     return true;
 }
 

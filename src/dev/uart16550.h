@@ -22,7 +22,7 @@ struct uart16550;
 
 struct uart16550_backend {
     void *opaque;
-    void (*tx)(void *opaque, uint8_t byte);          /* guest -> host */
+    void (*tx)(void *opaque, uint8_t byte);   /* guest -> host (called unlocked) */
     void (*irq)(void *opaque, bool level);           /* interrupt line */
     /* The RX FIFO just became empty (or the guest started listening):
      * the host may push more.  May be NULL. */

@@ -157,9 +157,12 @@ def test_eof_keeps_running(c):
 def test_stuck_output(c):
     """A reader that stops reading must not keep the VM from stopping."""
     p = subprocess.Popen([c.vessel, "run", "--bios", c.elf("uart_flood.elf")],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
-    time.sleep(1.5)              # the pipe is full long before this
+    time.sleep(1.0)              # the pipe is full long before this
+    p.stdin.write(b"typed while the output is stuck\n")   # input pending too
+    p.stdin.flush()
+    time.sleep(0.5)
     t0 = time.monotonic()
     p.send_signal(signal.SIGTERM)
     try:
