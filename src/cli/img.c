@@ -871,6 +871,10 @@ static int img_convert_cmd(int argc, char **argv)
         default: die_usage("convert: invalid option"); return 1;
         }
     }
+    /* A progress bar whenever a person is watching (or with -p, as in
+     * qemu-img); scripts reading our output see none unless they ask. */
+    if (isatty(STDOUT_FILENO))
+        prog_on = true;
     if (quiet)
         prog_on = false;
     int nsrc = argc - optind - 1;
