@@ -783,7 +783,7 @@ static void show_progress(void *opaque, double f)
 {
     struct progress_state *ps = opaque;
     double pct = f * 100.0;
-    if (pct < 100.0 && pct - ps->last < 1.0 && ps->last >= 0)
+    if (pct == ps->last || (pct < 100.0 && pct - ps->last < 1.0 && ps->last >= 0))
         return;
     ps->last = pct;
     if (ps->tty) {
