@@ -87,6 +87,8 @@ def main():
     v, q = cmds(os.path.abspath(a.vessel), guest, "console=ttyS0")
     boots = {"vessel": [], "qemu": []}
     rss = {"vessel": [], "qemu": []}
+    run(v)                 # warm-up: page cache, binaries
+    run(q)
     for _ in range(a.n):   # interleaved, so both see the same host load
         for name, argv in (("vessel", v), ("qemu", q)):
             t_boot, _, _, kib = run(argv)
