@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +64,20 @@ int ns_open_paths(const struct oci_linux *l, int fds[NS_COUNT], struct ctr_err *
         fds[i] = fd;
     }
     return 0;
+}
+
+/* Is the namespace behind fd the one of /proc/<who>/ns/<kind>? */
+static bool same_ns(int fd, const char *who, int kind)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%s/ns/%s", who, names_ns_proc(kind));
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+bool ns_is_host(int fd, int kind)
+{
+    return same_ns(fd, "self", kind) || same_ns(fd, "1", kind);
 }
 
 int ns_join(int fds[NS_COUNT], bool skip_user, struct ctr_err *err)

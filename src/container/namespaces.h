@@ -13,6 +13,9 @@
 int ns_open_paths(const struct oci_linux *l, int fds[NS_COUNT], struct ctr_err *err);
 void ns_close_all(int fds[NS_COUNT]);
 
+/* Is this (opened) namespace the runtime's own, or its pid 1's? */
+bool ns_is_host(int fd, int kind);
+
 /* Join the namespaces in fds, user namespace first; pid and time ones
  * only take effect for children.  Closes the fds it used. */
 int ns_join(int fds[NS_COUNT], bool skip_user, struct ctr_err *err);

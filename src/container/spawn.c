@@ -266,6 +266,26 @@ static int run_runtime_hooks(const struct oci_config *cfg, const struct ctr_stat
     return r;
 }
 
+/* Joining the host's own namespaces is allowed, except where the
+ * container would then change the host: its mount namespace (the root
+ * filesystem is set up and pivoted there) and namespaced sysctls. */
+static int check_host_namespaces(const struct oci_linux *lx, const int fds[NS_COUNT],
+                                 struct ctr_err *err)
+{
+    if (fds[NS_MNT] >= 0 && ns_is_host(fds[NS_MNT], NS_MNT))
+        return ctr_fail(err, "linux.namespaces: %s is the host's mount namespace; the container "
+                        "would set up its root filesystem there", lx->ns[NS_MNT].path);
+    for (size_t i = 0; i < lx->n_sysctl; i++) {
+        const char *k = lx->sysctl[i].key;
+        int kind = !strncmp(k, "net.", 4) ? NS_NET : !strncmp(k, "kernel.hostname", 15) ||
+                   !strncmp(k, "kernel.domainname", 17) ? NS_UTS : NS_IPC;
+        if (fds[kind] >= 0 && ns_is_host(fds[kind], kind))
+            return ctr_fail(err, "linux.sysctl: %s is not allowed in the host's %s namespace", k,
+                            names_ns_spec(kind));
+    }
+    return 0;
+}
+
 /* A send to the init failed: it has probably died with an error message
  * waiting in the socket.  Prefer that message to "Broken pipe". */
 static int init_gone(int fd, const char *what, struct ctr_err *err)
@@ -366,7 +386,8 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     if (!(rootfs = resolve_rootfs(bundle, cfg->root_path, err)) ||
         check_bind_sources(cfg, err) < 0)
         goto fail;
-    if (ns_open_paths(lx, ns_fds, err) < 0 || netdev_check(lx, err) < 0)
+    if (ns_open_paths(lx, ns_fds, err) < 0 || netdev_check(lx, err) < 0 ||
+        check_host_namespaces(lx, ns_fds, err) < 0)
         goto fail;
     if (o->console_socket && (console_fd = unix_connect(o->console_socket, err)) < 0)
         goto fail;

@@ -210,6 +210,9 @@ hostile cpus 'c["linux"]["resources"]["cpu"] = {"cpus": "0-99999999"}' "invalid"
 hostile nsPath 'c["linux"]["namespaces"][0]["path"] = "/proc/self/ns/net"' "is not a pid namespace"
 hostile hugearr 'c["process"]["env"] = ["A=1"] * 70000' "too many entries"
 hostile badmount 'c["mounts"].append({"destination": "/x", "type": "bogusfs", "source": "none"})' "bogusfs"
+hostile hostmntns 'c["linux"]["namespaces"] = [dict(n, path="/proc/self/ns/mnt") if n["type"] == "mount" else n for n in c["linux"]["namespaces"]]' "host's mount namespace"
+hostile hostsysctl 'c["linux"]["namespaces"] = [dict(n, path="/proc/self/ns/net") if n["type"] == "network" else n for n in c["linux"]["namespaces"]]
+c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}' "not allowed in the host's network namespace"
 hostile bindescape 'c["mounts"].append({"destination": "/x", "type": "bind", "source": "../../etc", "options": ["bind"]})' "escapes the bundle"
 hostile baddev 'c["linux"]["devices"] = [{"path": "/dev/null", "type": "b", "major": 7, "minor": 0}]' "different file"
 # A symlink in the rootfs pointing at the host: the mount stays inside.
