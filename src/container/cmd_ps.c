@@ -28,12 +28,12 @@ static int filter_ps(char **args, int nargs, const pid_t *pids, size_t n, struct
         dup2(p[1], 1);
         close(p[0]);
         close(p[1]);
-        char *argv[nargs + 2];
+        char *argv[nargs + 3];      /* "ps", the arguments (or -ef), NULL */
         argv[0] = "ps";
         for (int i = 0; i < nargs; i++)
             argv[i + 1] = args[i];
         if (nargs == 0)
-            argv[1] = "-ef", nargs = 1;
+            argv[++nargs] = "-ef";
         argv[nargs + 1] = NULL;
         execvp("ps", argv);
         _exit(127);

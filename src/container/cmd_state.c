@@ -119,7 +119,8 @@ int ctr_cmd_list(struct ctr_cli *cli, int argc, char **argv)
         return 0;
     }
     json_object_put(arr);
-    qsort(rows, n, sizeof *rows, cmp_rows);
+    if (n)
+        qsort(rows, n, sizeof *rows, cmp_rows);
     if (quiet) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", rows[i].id);
