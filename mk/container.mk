@@ -19,6 +19,28 @@ $(BUILD)/vessel-runc: $(BUILD)/obj/src/cli/container.o $(BUILD)/libvessel.a \
 
 CHECK_TARGETS += check-container
 
-.PHONY: check-container
-check-container: $(BUILD)/vessel-runc
+# libFuzzer over config.json parsing/validation, clang-built from the
+# parsing sources; `make check-container` runs it for a few seconds.
+CONTAINER_FUZZ := $(BUILD)/fuzz/container-fuzz
+CONTAINER_FUZZ_SRCS := $(addprefix src/container/,config_linux.c config_load.c config_mounts.c \
+    config_process.c config_resources.c config_seccomp.c config_validate.c ctr_err.c ctr_log.c \
+    jsonu.c mount_opts.c names.c)
+$(CONTAINER_FUZZ): tests/fuzz/container_fuzz.c $(CONTAINER_FUZZ_SRCS) $(wildcard src/container/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -I/usr/include/json-c \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ tests/fuzz/container_fuzz.c $(CONTAINER_FUZZ_SRCS) -lseccomp -ljson-c
+
+.PHONY: check-container fuzz-container
+check-container: $(BUILD)/vessel-runc $(CONTAINER_FUZZ)
 	tests/container/run.sh $(BUILD)/vessel-runc
+	@$(MAKE) --no-print-directory fuzz-container FUZZ_SECONDS=10
+
+FUZZ_SECONDS ?= 60
+fuzz-container: $(CONTAINER_FUZZ)
+	@mkdir -p $(BUILD)/fuzz/container-corpus
+	@$(CONTAINER_FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=1024 -artifact_prefix=$(BUILD)/fuzz/container- \
+	    $(BUILD)/fuzz/container-corpus tests/fuzz/container-corpus \
+	    > $(BUILD)/fuzz/container-fuzz.log 2>&1 || { tail -40 $(BUILD)/fuzz/container-fuzz.log; exit 1; }
+	@echo "container fuzz: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $(BUILD)/fuzz/container-fuzz.log)"
