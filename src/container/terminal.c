@@ -90,8 +90,7 @@ int term_proxy_wait(int master, int sigfd, pid_t pid, int *status)
     bool raw = isatty(0) && tcgetattr(0, &saved) == 0;
     if (raw) {
         struct termios t = saved;
-        cfmakeraw(&t);
-        t.c_oflag = saved.c_oflag;      /* keep output processing (newlines) */
+        cfmakeraw(&t);          /* the container's pty does the line discipline */
         tcsetattr(0, TCSANOW, &t);
         copy_size(0, master);
     }
