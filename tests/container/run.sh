@@ -313,6 +313,28 @@ c['process']['args'] = ['sh', '-c', 'id -u; cat /proc/self/uid_map']; json.dump(
     expect "rootless run" "0 0 65534 1" "$(echo "$out" | tr -s ' \n' ' ' | sed 's/^ //; s/ *$//')"
 fi
 
+# ---- pure cgroup v2 (this host is hybrid: simulate it in a private mount
+# namespace where only cgroup2 is mounted at /sys/fs/cgroup) ---------------
+if grep -q " - cgroup2 " /proc/self/mountinfo && command -v unshare >/dev/null; then
+    B=$(bundle cgv2 'c["linux"]["devices"] = [{"path": "/dev/kmsg2", "type": "c", "major": 1, "minor": 11}]
+c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}]}' \
+        sh -c 'grep -c "^0::/$" /proc/self/cgroup; test -e /sys/fs/cgroup/cgroup.freeze && echo v2-mounted; head -c 1 /dev/kmsg2 >/dev/null 2>&1 || echo kmsg-denied; head -c 1 /dev/zero | wc -c; sleep 2')
+    out=$(unshare -m sh -c '
+        for m in $(grep " /sys/fs/cgroup/" /proc/self/mountinfo | cut -d" " -f5); do umount -l "$m"; done
+        umount -l /sys/fs/cgroup; mount -t cgroup2 none /sys/fs/cgroup || exit 9
+        "$0" --root "$1" run -d -b "$2" t-cgv2 >/dev/null || exit 1
+        sleep 0.2
+        "$0" --root "$1" pause t-cgv2 && "$0" --root "$1" state t-cgv2 | grep -o "\"paused\""
+        cat /sys/fs/cgroup/t-cgv2/cgroup.freeze
+        "$0" --root "$1" resume t-cgv2 && "$0" --root "$1" state t-cgv2 | grep -o "\"running\""
+        "$0" --root "$1" ps --format json t-cgv2
+        "$0" --root "$1" delete -f t-cgv2 && test ! -e /sys/fs/cgroup/t-cgv2 && echo cleaned
+        B3=$(dirname "$2")/cgv2run; cp -r "$2" "$B3"
+        "$0" --root "$1" run -b "$B3" t-cgv2b' "$RUNC" "$ROOT" "$B" 2>&1 | tr '\n' ' ' | sed 's/ *$//')
+    expect "pure cgroup v2: freezer, ps, cleanup, cgroupns, eBPF devices" \
+        "\"paused\" 1 \"running\" [1] cleaned 1 v2-mounted kmsg-denied 1" "$(echo "$out" | sed 's/\[[0-9]*\]/[1]/')"
+fi
+
 # ---- terminal, list, spec, features ------------------------------------
 B=$(bundle tty 'c["process"]["terminal"] = True' sh -c 'test -t 0 && tty')
 out=$(R run -b "$B" t-tty < /dev/null 2>&1); contains "terminal" "/dev/pts/0" "$out"
