@@ -335,6 +335,17 @@ c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}]}' \
         "\"paused\" 1 \"running\" [1] cleaned 1 v2-mounted kmsg-denied 1" "$(echo "$out" | sed 's/\[[0-9]*\]/[1]/')"
 fi
 
+# ---- pure cgroup v1 (hide cgroup2 in a private mount namespace) ----------
+if command -v unshare >/dev/null; then
+    B=$(bundle cgv1 'c["linux"]["resources"]["pids"] = {"limit": 9}' sh -c 'cat /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup | grep -c unified')
+    B2=$(bundle cgv1u 'c["linux"]["resources"]["unified"] = {"pids.max": "3"}' true)
+    out=$(unshare -m sh -c 'umount -l /sys/fs/cgroup/unified 2>/dev/null
+        "$0" --root "$1" run -b "$2" t-cgv1; "$0" --root "$1" run -b "$3" t-cgv1u' \
+        "$RUNC" "$ROOT" "$B" "$B2" 2>&1 | tr '\n' ' ')
+    contains "pure cgroup v1" "9 0 " "$out"
+    contains "pure cgroup v1 refuses unified" "needs cgroup v2" "$out"
+fi
+
 # ---- terminal, list, spec, features ------------------------------------
 B=$(bundle tty 'c["process"]["terminal"] = True' sh -c 'test -t 0 && tty')
 out=$(R run -b "$B" t-tty < /dev/null 2>&1); contains "terminal" "/dev/pts/0" "$out"
