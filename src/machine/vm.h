@@ -82,7 +82,7 @@ void vm_config_init(struct vm_config *cfg);
 
 /* Why vm_run() returned.  src/cli/run.c maps these to exit statuses. */
 enum vm_exit_kind {
-    VM_EXIT_POWEROFF,   /* guest powered off / test passed / user quit */
+    VM_EXIT_POWEROFF,   /* guest powered off / test passed */
     VM_EXIT_RESET,      /* guest asked for a reset (reboot) */
     VM_EXIT_FAIL,       /* guest reported failure (sifive_test, HTIF, SRST) */
     VM_EXIT_TIMEOUT,    /* vm_config.timeout expired */
