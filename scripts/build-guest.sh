@@ -122,7 +122,7 @@ fi
     cp debian/config/pkg/static .config
     # Keep Debian's static configuration; answer new questions with defaults.
     yes "" | make -s ARCH=riscv CROSS_COMPILE=$CROSS oldconfig >/dev/null
-    make -s ARCH=riscv CROSS_COMPILE=$CROSS -j"$JOBS" busybox
+    make -s ARCH=riscv CROSS_COMPILE=$CROSS -j"$JOBS" busybox busybox.links
 )
 
 # --- initramfs --------------------------------------------------------------
