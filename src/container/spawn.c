@@ -25,74 +25,6 @@
 #include "container/sync.h"
 #include "container/util.h"
 
-/* The bundle's root directory, absolute; a relative root.path must stay
- * inside the bundle, and the result must not be the host's "/". */
-/* The bundle's root directory, absolute; a relative root.path may not
- * climb out of the bundle with "..", and no root may be the host's "/".
- * (A rootfs that is a symlink to a directory elsewhere is allowed: the
- * bundle's author chose it, as with an absolute root.path.) */
-static char *resolve_rootfs(const char *bundle, const char *root_path, struct ctr_err *err)
-{
-    char joined[PATH_MAX];
-    if (root_path[0] == '/') {
-        snprintf(joined, sizeof joined, "%s", root_path);
-    } else {
-        char rel[PATH_MAX];
-        snprintf(rel, sizeof rel, "/%s", root_path);
-        if (config_clean_path(rel) < 0) {
-            ctr_fail(err, "root.path \"%s\" escapes the bundle", root_path);
-            return NULL;
-        }
-        snprintf(joined, sizeof joined, "%s%s", bundle, rel);
-    }
-    char *real = realpath(joined, NULL);
-    if (!real) {
-        ctr_fail_errno(err, "root.path %s", joined);
-        return NULL;
-    }
-    struct stat st;
-    if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        ctr_fail(err, "root.path %s is not a directory", joined);
-        free(real);
-        return NULL;
-    }
-    if (!strcmp(real, "/")) {
-        ctr_fail(err, "root.path %s resolves to the host's root directory", joined);
-        free(real);
-        return NULL;
-    }
-    return real;
-}
-
-/* Relative bind sources are bundle paths: ".." may not leave the bundle. */
-static int check_bind_sources(const struct oci_config *cfg, struct ctr_err *err)
-{
-    for (size_t i = 0; i < cfg->n_mounts; i++) {
-        const struct oci_mount *m = &cfg->mounts[i];
-        if (!m->bind || m->source[0] == '/')
-            continue;
-        char rel[PATH_MAX];
-        snprintf(rel, sizeof rel, "/%s", m->source);
-        if (config_clean_path(rel) < 0)
-            return ctr_fail(err, "mounts[%zu] (%s): source \"%s\" escapes the bundle", i,
-                            m->destination, m->source);
-    }
-    return 0;
-}
-
-static int check_rootless_maps(const struct oci_linux *lx, struct ctr_err *err)
-{
-    uid_t uid = geteuid();
-    gid_t gid = getegid();
-    if (lx->n_uid_maps != 1 || lx->uid_maps[0].host_id != uid || lx->uid_maps[0].size != 1)
-        return ctr_fail(err, "rootless containers can map only your own uid (%u) with a "
-                        "single uidMappings entry of size 1", uid);
-    if (lx->n_gid_maps != 1 || lx->gid_maps[0].host_id != gid || lx->gid_maps[0].size != 1)
-        return ctr_fail(err, "rootless containers can map only your own gid (%u) with a "
-                        "single gidMappings entry of size 1", gid);
-    return 0;
-}
-
 static int make_exec_socket(int dirfd, struct ctr_err *err)
 {
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -106,111 +38,6 @@ static int make_exec_socket(int dirfd, struct ctr_err *err)
         return -1;
     }
     return s;
-}
-
-static int clone_flags(const struct oci_linux *lx)
-{
-    int flags = 0;
-    for (int i = 0; i < NS_COUNT; i++)
-        if (lx->ns[i].enabled && !lx->ns[i].path && i != NS_CGROUP && i != NS_TIME)
-            flags |= names_ns_clone_flag(i);
-    return flags;
-}
-
-static bool any_join(const int fds[NS_COUNT])
-{
-    for (int i = 0; i < NS_COUNT; i++)
-        if (fds[i] >= 0)
-            return true;
-    return false;
-}
-
-/* Joining namespaces: a helper process joins them, creates the new ones,
- * then forks the init (pid and time namespaces apply to children only). */
-_Noreturn static void helper_main(struct ctr_launch *l, int flags)
-{
-    struct ctr_err err;
-    struct sync_msg m;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (ns_join(l->ns_fds, false, &err) < 0)
-        goto fail;
-    if (flags & CLONE_NEWUSER) {
-        if (unshare(CLONE_NEWUSER) < 0) {
-            ctr_fail_errno(&err, "create user namespace");
-            goto fail;
-        }
-        if (sync_send(l->sync_fd, SYNC_USERNS, 0, NULL) < 0 ||
-            sync_expect(l->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
-            goto fail;
-    }
-    if (unshare(flags & ~CLONE_NEWUSER) < 0) {
-        ctr_fail_errno(&err, "create namespaces");
-        goto fail;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        ctr_fail_errno(&err, "fork");
-        goto fail;
-    }
-    if (pid == 0) {
-        l->via_helper = true;
-        init_main(l);
-    }
-    sync_send(l->sync_fd, SYNC_PID, pid, NULL);
-    _exit(0);
-fail:
-    sync_send(l->sync_fd, SYNC_ERROR, 0, err.msg);
-    _exit(1);
-}
-
-/* Start the init; returns its pid (as we see it) or -1. */
-static pid_t start_init(struct ctr_launch *l, int parent_fd, const struct oci_config *cfg,
-                        struct ctr_err *err)
-{
-    int flags = clone_flags(&cfg->lx);
-    if (!any_join(l->ns_fds)) {
-        pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
-        if (pid < 0)
-            return ctr_fail_errno(err, "clone the container process");
-        if (pid == 0) {
-            close(parent_fd);
-            init_main(l);
-        }
-        if (l->userns_new && ns_write_idmaps(pid, &cfg->lx, l->rootless, err) < 0)
-            return -pid - 1;        /* created, but failed: caller kills it */
-        return pid;
-    }
-    pid_t helper = fork();
-    if (helper < 0)
-        return ctr_fail_errno(err, "fork");
-    if (helper == 0) {
-        close(parent_fd);
-        helper_main(l, flags);
-    }
-    pid_t pid = -1;
-    struct sync_msg m;
-    for (;;) {
-        int r = sync_recv(parent_fd, &m);
-        if (r <= 0) {
-            ctr_fail(err, "namespace helper exited unexpectedly");
-            break;
-        }
-        if (m.type == SYNC_ERROR) {
-            ctr_fail(err, "%s", m.text);
-            break;
-        }
-        if (m.type == SYNC_USERNS) {
-            if (ns_write_idmaps(helper, &cfg->lx, l->rootless, err) < 0)
-                break;
-            sync_send(parent_fd, SYNC_HOOKS_DONE, 0, NULL);
-        } else if (m.type == SYNC_PID) {
-            pid = m.value;
-            break;
-        }
-    }
-    while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
-        ;
-    return pid;
 }
 
 /* User namespaces for idmapped mounts, made here in the runtime's own
@@ -264,26 +91,6 @@ static int run_runtime_hooks(const struct oci_config *cfg, const struct ctr_stat
         r = hooks_run(&cfg->hooks[HOOK_CREATE_RUNTIME], "createRuntime", json, err);
     free(json);
     return r;
-}
-
-/* Joining the host's own namespaces is allowed, except where the
- * container would then change the host: its mount namespace (the root
- * filesystem is set up and pivoted there) and namespaced sysctls. */
-static int check_host_namespaces(const struct oci_linux *lx, const int fds[NS_COUNT],
-                                 struct ctr_err *err)
-{
-    if (fds[NS_MNT] >= 0 && ns_is_host(fds[NS_MNT], NS_MNT))
-        return ctr_fail(err, "linux.namespaces: %s is the host's mount namespace; the container "
-                        "would set up its root filesystem there", lx->ns[NS_MNT].path);
-    for (size_t i = 0; i < lx->n_sysctl; i++) {
-        const char *k = lx->sysctl[i].key;
-        int kind = !strncmp(k, "net.", 4) ? NS_NET : !strncmp(k, "kernel.hostname", 15) ||
-                   !strncmp(k, "kernel.domainname", 17) ? NS_UTS : NS_IPC;
-        if (fds[kind] >= 0 && ns_is_host(fds[kind], kind))
-            return ctr_fail(err, "linux.sysctl: %s is not allowed in the host's %s namespace", k,
-                            names_ns_spec(kind));
-    }
-    return 0;
 }
 
 /* A send to the init failed: it has probably died with an error message
@@ -380,14 +187,14 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
             ctr_fail(err, "rootless containers need a user namespace (see `spec --rootless`)");
             goto fail;
         }
-        if (userns_new && check_rootless_maps(lx, err) < 0)
+        if (userns_new && spawn_check_rootless_maps(lx, err) < 0)
             goto fail;
     }
-    if (!(rootfs = resolve_rootfs(bundle, cfg->root_path, err)) ||
-        check_bind_sources(cfg, err) < 0)
+    if (!(rootfs = spawn_resolve_rootfs(bundle, cfg->root_path, err)) ||
+        spawn_check_bind_sources(cfg, err) < 0)
         goto fail;
     if (ns_open_paths(lx, ns_fds, err) < 0 || netdev_check(lx, err) < 0 ||
-        check_host_namespaces(lx, ns_fds, err) < 0)
+        spawn_check_host_namespaces(lx, ns_fds, err) < 0)
         goto fail;
     if (o->console_socket && (console_fd = unix_connect(o->console_socket, err)) < 0)
         goto fail;
@@ -462,7 +269,7 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
     if (make_idmap_fds(cfg, &idmap_fds, err) < 0)
         goto fail;
     l.idmap_fds = idmap_fds;
-    pid_t started = start_init(&l, sp[0], cfg, err);
+    pid_t started = spawn_start_init(&l, sp[0], cfg, err);
     if (started < 0) {
         pid = started < -1 ? -started - 1 : 0;      /* kill it if it exists */
         goto fail;
@@ -610,84 +417,4 @@ void spawned_free(struct spawned *s)
     if (s->pty_master >= 0)
         close(s->pty_master);
     s->state_dirfd = s->sync_fd = s->pty_master = -1;
-}
-
-int ctr_load_hooks(int dirfd, struct oci_hooks hooks[HOOK_COUNT], struct ctr_err *err)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d/config.json", dirfd);
-    json_object *o = ju_parse_file(path, CONFIG_MAX_SIZE, err);
-    if (!o)
-        return -1;
-    json_object *h;
-    int r = ju_obj(o, "hooks", "", &h, err);
-    if (r > 0)
-        r = config_parse_hooks(h, hooks, err);
-    json_object_put(o);
-    return r < 0 ? -1 : 0;
-}
-
-/* Wait (briefly) for a process that is not our child to disappear. */
-static void wait_gone(pid_t pid, unsigned long long start)
-{
-    struct timespec ts = { 0, 1000000 };
-    for (int i = 0; i < 2000 && proc_alive(pid, start); i++) {
-        waitpid(pid, NULL, WNOHANG);
-        nanosleep(&ts, NULL);
-    }
-}
-
-int ctr_destroy(struct ctr_cli *cli, int dirfd, struct ctr_state *st, struct ctr_err *err)
-{
-    /* Usually everything is gone already (init exited, its pid namespace
-     * with it): then there is nothing to freeze or kill. */
-    pid_t *pids = NULL;
-    size_t n = 0;
-    bool alive = proc_alive(st->pid, st->pid_start);
-    if (st->cgroup.n && cg_pids(&st->cgroup, &pids, &n, err) < 0)
-        n = 1;                  /* cannot tell: do the full kill */
-    free(pids);
-    if (alive || n) {
-        /* Freeze so nothing forks while we kill; then kill everything. */
-        bool frozen = st->cgroup.n && cg_freeze(&st->cgroup, true, err) == 0;
-        if (alive)
-            kill(st->pid, SIGKILL);
-        if (st->cgroup.n)
-            cg_signal_all(&st->cgroup, SIGKILL, err);
-        if (frozen)
-            cg_freeze(&st->cgroup, false, err);
-        wait_gone(st->pid, st->pid_start);
-        /* Without a pid namespace, stragglers can outlive init. */
-        for (int i = 0; i < 100 && st->cgroup.n; i++) {
-            if (cg_pids(&st->cgroup, &pids, &n, err) < 0 || n == 0) {
-                free(pids);
-                break;
-            }
-            for (size_t k = 0; k < n; k++)
-                kill(pids[k], SIGKILL);
-            free(pids);
-            usleep(2000);
-        }
-    }
-    int ret = 0;
-    if (st->cgroup.n && cg_destroy(&st->cgroup, err) < 0)
-        ret = -1;
-    struct oci_hooks hooks[HOOK_COUNT];
-    memset(hooks, 0, sizeof hooks);
-    if (st->has_poststop && ctr_load_hooks(dirfd, hooks, err) < 0)
-        ctr_warn(&cli->log, "poststop hooks not run: %s", err->msg);
-    struct ctr_err e2;
-    if (state_dir_remove(cli->root, st->id, &e2) < 0 && ret == 0) {
-        *err = e2;
-        ret = -1;
-    }
-    if (hooks[HOOK_POSTSTOP].n) {
-        char *json = hooks_state_json(st->id, "stopped", 0, st->bundle ? st->bundle : "",
-                                      st->annotations, st->n_annotations);
-        if (json)
-            hooks_run_all_warn(&hooks[HOOK_POSTSTOP], "poststop", json, &cli->log);
-        free(json);
-    }
-    config_free_hooks(hooks);
-    return ret;
 }

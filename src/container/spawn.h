@@ -10,6 +10,7 @@
 #include "container/ctr_cli.h"
 #include "container/oci_config.h"
 #include "container/state.h"
+#include "container/destroy.h"
 
 struct spawn_opts {
     const char *id;
@@ -38,15 +39,16 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
                     struct ctr_err *err);
 void spawned_free(struct spawned *s);
 
-/* Kill what is left of a container, remove its cgroups and state, then run
- * its poststop hooks (warnings only).  `dirfd` is its state directory. */
-int ctr_destroy(struct ctr_cli *cli, int dirfd, struct ctr_state *st, struct ctr_err *err);
-
-/* Run the poststart hooks of a just-started container (cmd_start.c); on
- * failure the container is killed. */
-int ctr_poststart(struct ctr_cli *cli, int dirfd, struct ctr_state *st, struct ctr_err *err);
-
-/* Parse only the hooks of the config copy kept in the state directory. */
-int ctr_load_hooks(int dirfd, struct oci_hooks hooks[HOOK_COUNT], struct ctr_err *err);
+/* Parts of spawn_container (spawn_checks.c, spawn_clone.c). */
+struct ctr_launch;
+char *spawn_resolve_rootfs(const char *bundle, const char *root_path, struct ctr_err *err);
+int spawn_check_bind_sources(const struct oci_config *cfg, struct ctr_err *err);
+int spawn_check_rootless_maps(const struct oci_linux *lx, struct ctr_err *err);
+int spawn_check_host_namespaces(const struct oci_linux *lx, const int fds[NS_COUNT],
+                                struct ctr_err *err);
+/* Clone the init; returns its pid (as we see it).  -1 if it could not be
+ * started; -(pid + 1) if it was but its id maps could not be written. */
+pid_t spawn_start_init(struct ctr_launch *l, int parent_fd, const struct oci_config *cfg,
+                       struct ctr_err *err);
 
 #endif
