@@ -42,12 +42,30 @@ static const char usage_text[] =
 static const struct {
     const char *name;
     int (*fn)(struct ctr_cli *, int, char **);
+    const char *usage;
 } commands[] = {
-    { "create", ctr_cmd_create }, { "start", ctr_cmd_start }, { "run", ctr_cmd_run },
-    { "state", ctr_cmd_state }, { "kill", ctr_cmd_kill }, { "delete", ctr_cmd_delete },
-    { "list", ctr_cmd_list }, { "ls", ctr_cmd_list }, { "exec", ctr_cmd_exec }, { "pause", ctr_cmd_pause },
-    { "resume", ctr_cmd_resume }, { "ps", ctr_cmd_ps }, { "update", ctr_cmd_update },
-    { "spec", ctr_cmd_spec }, { "features", ctr_cmd_features }, { "events", ctr_cmd_events },
+    { "create", ctr_cmd_create, "create [-b BUNDLE] [--console-socket SOCK] [--pid-file FILE] "
+      "[--pidfd-socket SOCK] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID" },
+    { "start", ctr_cmd_start, "start ID" },
+    { "run", ctr_cmd_run, "run [-d] [--keep] [-b BUNDLE] [--console-socket SOCK] [--pid-file FILE] "
+      "[--no-pivot] [--no-new-keyring] [--preserve-fds N] ID" },
+    { "state", ctr_cmd_state, "state ID" },
+    { "kill", ctr_cmd_kill, "kill [-a] ID [SIGNAL]" },
+    { "delete", ctr_cmd_delete, "delete [-f] ID" },
+    { "list", ctr_cmd_list, "list [-f table|json] [-q]" },
+    { "ls", ctr_cmd_list, "ls [-f table|json] [-q]" },
+    { "exec", ctr_cmd_exec, "exec [-p process.json | -e K=V --cwd DIR -u UID[:GID] -g GID -t "
+      "--cap CAP --no-new-privs] [-d] [--pid-file FILE] [--console-socket SOCK] "
+      "[--preserve-fds N] [--cgroup SUB] [--ignore-paused] ID [COMMAND ARGS...]" },
+    { "pause", ctr_cmd_pause, "pause ID" },
+    { "resume", ctr_cmd_resume, "resume ID" },
+    { "ps", ctr_cmd_ps, "ps [-f table|json] ID [ps options]" },
+    { "update", ctr_cmd_update, "update [--memory N] [--memory-swap N] [--memory-reservation N] "
+      "[--cpu-share N] [--cpu-quota N] [--cpu-period N] [--cpu-burst N] [--cpuset-cpus L] "
+      "[--cpuset-mems L] [--blkio-weight N] [--pids-limit N] [-r FILE|-] ID" },
+    { "spec", ctr_cmd_spec, "spec [-b DIR] [--rootless]" },
+    { "features", ctr_cmd_features, "features" },
+    { "events", ctr_cmd_events, "events [--stats] [--interval 5s] ID" },
 };
 
 int cmd_container(int argc, char **argv)
@@ -104,9 +122,16 @@ int cmd_container(int argc, char **argv)
     }
     const char *cmd = argv[idx];
     int ret = -1;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i].name, cmd))
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0] && ret == -1; i++) {
+        if (strcmp(commands[i].name, cmd))
+            continue;
+        if (idx + 1 < argc && (!strcmp(argv[idx + 1], "--help") || !strcmp(argv[idx + 1], "-h"))) {
+            printf("Usage: %s %s\n", prog, commands[i].usage);
+            ret = 0;
+        } else {
             ret = commands[i].fn(&cli, argc - idx, argv + idx);
+        }
+    }
     if (ret == -1) {
         if (!strcmp(cmd, "checkpoint") || !strcmp(cmd, "restore"))
             ret = cli_failf(&cli, "%s is not supported by this runtime", cmd);
