@@ -126,8 +126,11 @@ static int setup_cgroups(struct ctr_cli *cli, const struct oci_config *cfg, cons
             return ctr_fail(err, "no cgroup filesystem is mounted: cannot apply resources");
         return 0;
     }
-    for (int i = 0; i < set->n; i++)
+    for (int i = 0; i < set->n; i++) {
         set->dir[i].created = CG_CREATED_UNKNOWN;
+        ctr_debug(&cli->log, "cgroup (%s, %s): %s", cg_mode_name(set->mode), set->dir[i].key,
+                  set->dir[i].path);
+    }
     if (state_save(dirfd, st, err) < 0)
         return -1;
     if (cg_create(set, res, &cli->log, err) == 0)
@@ -275,6 +278,8 @@ int spawn_container(struct ctr_cli *cli, const struct spawn_opts *o, struct spaw
         goto fail;
     }
     pid = started;
+    ctr_debug(&cli->log, "container %s: init pid %d, root %s, bundle %s", o->id, (int)pid, rootfs,
+              st->bundle);
     st->pid = pid;
     if (proc_set_oom_score(&cfg->process, pid, err) < 0)
         goto fail;
