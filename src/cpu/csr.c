@@ -24,6 +24,8 @@ enum {
     CSR_MTVAL = 0x343, CSR_MIP = 0x344,
     CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af,
     CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
+    CSR_TSELECT = 0x7a0, CSR_TDATA1 = 0x7a1, CSR_TDATA2 = 0x7a2, CSR_TDATA3 = 0x7a3,
+    CSR_TINFO = 0x7a4,
     CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02,
     CSR_MHPMCOUNTER3 = 0xb03, CSR_MHPMCOUNTER31 = 0xb1f,
 };
@@ -157,6 +159,16 @@ static bool csr_read(struct rv_cpu *cpu, unsigned csr, uint64_t *v)
     if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
         unsigned i = csr - CSR_PMPADDR0;
         *v = i < 16 ? cpu->pmpaddr[i] : 0;
+        return true;
+    }
+    /* Sdtrig with no triggers: tselect 0 selects nothing (tdata1 type 0),
+     * tinfo says so; writes are ignored.  Debuggers and tests probe this. */
+    if (csr >= CSR_TSELECT && csr <= CSR_TDATA3) {
+        *v = 0;
+        return true;
+    }
+    if (csr == CSR_TINFO) {
+        *v = 1;
         return true;
     }
     /* hardware performance counters: present, read as zero (no events) */

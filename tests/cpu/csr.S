@@ -199,4 +199,15 @@ s4: EXPECT_TRAP(52, 2, csrr a0, stimecmp)        /* mcounteren.TM = 0 */
     csrw pmpaddr8, t0
     csrr a0, pmpaddr8
     CHECK_IMM(59, a0, 0)                        /* locked: unchanged */
+    /* Sdtrig without triggers: tselect 0 selects none (tdata1 type 0) */
+    li t0, 3
+    csrw tselect, t0
+    csrr a0, tselect
+    CHECK_IMM(60, a0, 0)
+    li t0, (2 << 60) | (1 << 6) | (1 << 2)      /* mcontrol, M, execute */
+    csrw tdata1, t0
+    csrr a0, tdata1
+    CHECK_IMM(61, a0, 0)
+    csrr a0, tinfo
+    CHECK_IMM(62, a0, 1)
     TEST_PASS
