@@ -394,6 +394,7 @@ enum rv_exit rv_cpu_run(struct rv_cpu *cpu)
                 }
             }
         }
+        rt->recheck = false;
         rv_check_interrupts(cpu);
         rt->accel->execute(cpu);
     }

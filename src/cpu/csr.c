@@ -55,11 +55,6 @@ uint64_t rv_mip_read(const struct rv_cpu *cpu)
            __atomic_load_n(&cpu->rt->lines, __ATOMIC_ACQUIRE) | cpu->rt->timer_ip;
 }
 
-static void post_irq_check(struct rv_cpu *cpu)
-{
-    __atomic_fetch_or(&cpu->rt->events, EV_IRQ, __ATOMIC_RELEASE);
-}
-
 /* Counter CSRs from S/U need the mcounteren (and for U scounteren) bit. */
 static bool counter_allowed(const struct rv_cpu *cpu, unsigned csr)
 {
@@ -218,7 +213,7 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
         if ((old ^ n) & (MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM))
             rv_mmu_update_ctx(cpu);
         if (n & ~old & (MSTATUS_SIE | MSTATUS_MIE))
-            post_irq_check(cpu);    /* an interrupt may be takeable now */
+            rv_recheck_irqs(cpu);    /* an interrupt may be takeable now */
         return;
     }
     case CSR_SIE: case CSR_MIE: {
@@ -228,7 +223,7 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
         else
             cpu->mie = v & (MIP_S_MASK | MIP_M_MASK);
         if (cpu->mie & ~old)
-            post_irq_check(cpu);
+            rv_recheck_irqs(cpu);
         return;
     }
     case CSR_STVEC: case CSR_MTVEC:
@@ -242,7 +237,7 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
     case CSR_MENVCFG:
         cpu->menvcfg = v & (MENVCFG_FIOM | MENVCFG_STCE);
         rv_update_timers(cpu, rv_cpu_time(cpu));
-        post_irq_check(cpu);
+        rv_recheck_irqs(cpu);
         return;
     case CSR_SSCRATCH: cpu->sscratch = v; return;
     case CSR_MSCRATCH: cpu->mscratch = v; return;
@@ -255,7 +250,7 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
     case CSR_STIMECMP:
         cpu->stimecmp = v;
         rv_update_timers(cpu, rv_cpu_time(cpu));
-        post_irq_check(cpu);
+        rv_recheck_irqs(cpu);
         return;
     case CSR_SATP: {
         unsigned mode = (unsigned)(v >> SATP_MODE_SHIFT);
@@ -268,7 +263,7 @@ static void csr_write(struct rv_cpu *cpu, unsigned csr, uint64_t v)
     case CSR_MEDELEG: cpu->medeleg = v & MEDELEG_WRITABLE; return;
     case CSR_MIDELEG:
         cpu->mideleg = v & MIP_S_MASK;
-        post_irq_check(cpu);
+        rv_recheck_irqs(cpu);
         return;
     case CSR_MCOUNTINHIBIT: cpu->mcountinhibit = v & 0xfffffffd; return;
     case CSR_MISA: return;                  /* extensions cannot be turned off */
@@ -316,7 +311,7 @@ static void mip_write(struct rv_cpu *cpu, unsigned csr, uint64_t operand, int op
             ;
     }
     if (bits && op != CSR_OP_RC)
-        post_irq_check(cpu);
+        rv_recheck_irqs(cpu);
 }
 
 bool rv_csr_access(struct rv_cpu *cpu, unsigned csr, uint64_t *old,

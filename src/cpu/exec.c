@@ -394,6 +394,14 @@ lookup:
         cpu->instret = icount;
         return;
     }
+    if (unlikely(rt->recheck)) {        /* cheap: no need to leave for this */
+        rt->recheck = false;
+        cpu->pc = pc;
+        if (rv_check_interrupts(cpu)) {
+            pc = cpu->pc;
+            prev = NULL;
+        }
+    }
     dtlb_r = rt->dtlb_r;
     dtlb_w = rt->dtlb_w;
     {

@@ -149,6 +149,8 @@ struct rv_cpu_rt {
 
     /* exception raised by a helper: the interpreter traps with these */
     uint64_t exc_cause, exc_tval;
+    bool     recheck;            /* this hart changed something that may let
+                                  * an interrupt be taken: check at next block */
 
     /* block cache */
     uint32_t gen;
@@ -215,6 +217,10 @@ uint64_t rv_mstatus_read(const struct rv_cpu *cpu);
 uint64_t rv_mip_read(const struct rv_cpu *cpu);
 
 /* ---- trap.c ---- */
+static inline void rv_recheck_irqs(struct rv_cpu *cpu)
+{
+    cpu->rt->recheck = true;
+}
 void rv_raise(struct rv_cpu *cpu, uint64_t cause, uint64_t tval);
 /* Enter the trap handler for the exception in rt->exc_* at pc. */
 void rv_take_exception(struct rv_cpu *cpu, uint64_t pc);

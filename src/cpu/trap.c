@@ -19,11 +19,6 @@ void rv_set_priv(struct rv_cpu *cpu, unsigned priv)
     rv_mmu_update_ctx(cpu);
 }
 
-static void post_irq_check(struct rv_cpu *cpu)
-{
-    __atomic_fetch_or(&cpu->rt->events, EV_IRQ, __ATOMIC_RELEASE);
-}
-
 static uint64_t vector(uint64_t tvec, uint64_t cause)
 {
     uint64_t base = tvec & ~3ULL;
@@ -75,7 +70,7 @@ static void trap(struct rv_cpu *cpu, uint64_t cause, uint64_t tval, uint64_t epc
         trap_to_s(cpu, cause, tval, epc);
     else
         trap_to_m(cpu, cause, tval, epc);
-    post_irq_check(cpu);
+    rv_recheck_irqs(cpu);
 }
 
 /* Direct boot: an exception that M-mode firmware would get.  Ecalls from S
@@ -95,12 +90,14 @@ static void emulate_m_trap(struct rv_cpu *cpu, uint64_t cause, uint64_t tval, ui
         rt->exec = EXEC_RUNNING;
         pthread_mutex_unlock(&rt->lock);
         rv_service_fences(cpu);
-        post_irq_check(cpu);
+        /* the call may have stopped or suspended this hart or moved its
+         * timer: have the run loop look before running on */
+        __atomic_fetch_or(&rt->events, EV_IRQ, __ATOMIC_RELEASE);
         return;
     }
     cpu->wfi = false;
     trap_to_s(cpu, cause, tval, epc);
-    post_irq_check(cpu);
+    rv_recheck_irqs(cpu);
 }
 
 void rv_take_exception(struct rv_cpu *cpu, uint64_t epc)
@@ -161,7 +158,7 @@ void rv_mret(struct rv_cpu *cpu)
     cpu->mstatus = s;
     cpu->pc = cpu->mepc;
     rv_set_priv(cpu, mpp);
-    post_irq_check(cpu);
+    rv_recheck_irqs(cpu);
 }
 
 void rv_sret(struct rv_cpu *cpu)
@@ -175,5 +172,5 @@ void rv_sret(struct rv_cpu *cpu)
     cpu->mstatus = s;
     cpu->pc = cpu->sepc;
     rv_set_priv(cpu, spp);
-    post_irq_check(cpu);
+    rv_recheck_irqs(cpu);
 }
