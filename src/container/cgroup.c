@@ -1,5 +1,6 @@
 /* Cgroup creation and the operations shared by both cgroup versions
  * (see cgroup.h; discovery and planning are in cgroup_layout.c). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -98,14 +99,38 @@ static int make_dirs(const char *path, struct ctr_err *err)
     return ctr_fail_errno(err, "cgroup: mkdir %s", path);
 }
 
+/* Sub-cgroups the container made itself (nested runtimes, systemd) go
+ * first, deepest first; a cgroup directory holds only them and files. */
+static void rmdir_children(const char *path, int depth)
+{
+    if (depth > 32)
+        return;
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char sub[CG_PATH_MAX + 256];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        rmdir_children(sub, depth + 1);
+        rmdir(sub);
+    }
+    closedir(d);
+}
+
 static int rmdir_retry(const char *path)
 {
     struct timespec ts = { 0, 1000000 };
     for (int i = 0; i < 200; i++) {
         if (rmdir(path) == 0 || errno == ENOENT)
             return 0;
-        if (errno != EBUSY)
+        if (errno != EBUSY && errno != ENOTEMPTY)
             return -1;
+        /* v1 says EBUSY both for live tasks and for child cgroups. */
+        if (i == 0 || errno == ENOTEMPTY)
+            rmdir_children(path, 0);
         nanosleep(&ts, NULL);
         if (ts.tv_nsec < 16000000)
             ts.tv_nsec *= 2;

@@ -71,8 +71,9 @@ int ctr_destroy(struct ctr_cli *cli, int dirfd, struct ctr_state *st, struct ctr
         }
     }
     int ret = 0;
+    /* Keep the state while a cgroup is left: `delete --force` can retry. */
     if (st->cgroup.n && cg_destroy(&st->cgroup, err) < 0)
-        ret = -1;
+        return ctr_wrap(err, "container %s kept for another delete", st->id);
     struct oci_hooks hooks[HOOK_COUNT];
     memset(hooks, 0, sizeof hooks);
     if (st->has_poststop && ctr_load_hooks(dirfd, hooks, err) < 0)
