@@ -24,6 +24,11 @@
                          (1ULL << EXC_ECALL_U) | (1ULL << EXC_INSN_PAGE) | \
                          (1ULL << EXC_LOAD_PAGE) | (1ULL << EXC_STORE_PAGE))
 
+static unsigned hart_state(const struct rv_cpu *cpu)
+{
+    return __atomic_load_n(&cpu->hart_state, __ATOMIC_ACQUIRE);
+}
+
 static void post(struct rv_cpu *cpu, uint32_t ev)
 {
     struct rv_cpu_rt *rt = cpu->rt;
@@ -141,7 +146,7 @@ void rv_cpu_set_accel(struct rv_cpu *cpu, const struct rv_accel *accel)
 void rv_cpu_boot_supervisor(struct rv_cpu *cpu, uint64_t pc, uint64_t a0, uint64_t a1)
 {
     setup_m_emulation(cpu);
-    cpu->hart_state = RV_HART_STARTED;
+    __atomic_store_n(&cpu->hart_state, RV_HART_STARTED, __ATOMIC_RELEASE);
     enter_supervisor(cpu, pc, a0, a1);
 }
 
@@ -228,7 +233,7 @@ void rv_wfi(struct rv_cpu *cpu)
     pthread_mutex_lock(&rt->lock);
     for (;;) {
         uint32_t ev = __atomic_fetch_and(&rt->events, ~(uint32_t)EV_IRQ, __ATOMIC_ACQ_REL);
-        if ((ev & (EV_EXIT | EV_FENCE | EV_HSM)) || cpu->hart_state == RV_HART_STOPPED)
+        if ((ev & (EV_EXIT | EV_FENCE | EV_HSM)) || hart_state(cpu) == RV_HART_STOPPED)
             break;
         uint64_t now = rv_cpu_time(cpu);
         rv_update_timers(cpu, now);
@@ -253,7 +258,7 @@ bool rv_cpu_hart_start(struct rv_cpu *cpu, uint64_t pc, uint64_t opaque)
 {
     struct rv_cpu_rt *rt = cpu->rt;
     pthread_mutex_lock(&rt->lock);
-    if (cpu->hart_state != RV_HART_STOPPED || rt->start_req) {
+    if (hart_state(cpu) != RV_HART_STOPPED || rt->start_req) {
         pthread_mutex_unlock(&rt->lock);
         return false;
     }
@@ -289,7 +294,7 @@ static void wait_stopped(struct rv_cpu *cpu)
 {
     struct rv_cpu_rt *rt = cpu->rt;
     pthread_mutex_lock(&rt->lock);
-    while (!rt->start_req && cpu->hart_state == RV_HART_STOPPED &&
+    while (!rt->start_req && hart_state(cpu) == RV_HART_STOPPED &&
            !(__atomic_load_n(&rt->events, __ATOMIC_ACQUIRE) & (EV_EXIT | EV_FENCE))) {
         rt->exec = EXEC_SLEEPING;
         pthread_cond_wait(&rt->cond, &rt->lock);
@@ -376,7 +381,7 @@ enum rv_exit rv_cpu_run(struct rv_cpu *cpu)
             break;
         if (ev & EV_FENCE)
             rv_service_fences(cpu);
-        if ((ev & EV_HSM) || cpu->hart_state == RV_HART_STOPPED ||
+        if ((ev & EV_HSM) || hart_state(cpu) == RV_HART_STOPPED ||
             __atomic_load_n(&rt->start_req, __ATOMIC_ACQUIRE)) {
             wait_stopped(cpu);          /* also applies a pending start */
             continue;
@@ -386,7 +391,7 @@ enum rv_exit rv_cpu_run(struct rv_cpu *cpu)
             rv_wfi(cpu);
             if (cpu->wfi)
                 continue;               /* woken for an event, not an interrupt */
-            if (cpu->hart_state == RV_HART_SUSPENDED) {
+            if (hart_state(cpu) == RV_HART_SUSPENDED) {
                 __atomic_store_n(&cpu->hart_state, RV_HART_STARTED, __ATOMIC_RELEASE);
                 if (rt->suspend_resume) {
                     rt->suspend_resume = false;

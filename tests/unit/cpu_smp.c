@@ -40,7 +40,7 @@ static void fences_on_sleeping_hart(void)
     pthread_t tid;
     static const uint32_t prog[] = { 0x10500073, 0xffdff06f };  /* wfi; j .-4 */
     start_one(&t, &a, &tid, prog, sizeof prog);
-    CHECK(t.cpu[0]->wfi, "hart should sleep in WFI");
+    CHECK(__atomic_load_n(&t.cpu[0]->wfi, __ATOMIC_ACQUIRE), "hart should sleep in WFI");
     rv_cpu_remote_fence_i(t.cpu[0]);
     rv_cpu_remote_sfence_vma(t.cpu[0], 0, 0, -1);
     rv_cpu_request_exit(t.cpu[0]);
