@@ -157,6 +157,13 @@ grep -qs '^State:.*[RSD]' /proc/$pid/status && bad "process gone after delete" |
 find /sys/fs/cgroup -maxdepth 5 -path "*/vessel-test/force" 2>/dev/null | grep -q . && bad "cgroup gone after delete" || ok
 [ -e "$ROOT/t-force" ] && bad "state gone after delete" || ok
 
+# sub-cgroups made inside the container's cgroup go with it
+B=$(bundle nested 'c["linux"]["cgroupsPath"] = "/vessel-test/nested"' sleep 30)
+R run -d -b "$B" t-nested
+for d in $(find /sys/fs/cgroup -maxdepth 5 -type d -path "*/vessel-test/nested"); do mkdir -p "$d/inner/deeper"; done
+R delete -f t-nested; expect "delete --force with sub-cgroups" 0 $?
+cgroup_left inner && bad "sub-cgroups removed" || ok
+
 # a runtime killed in the middle of create can be cleaned up
 B=$(bundle crash 'c["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "5"]}]}' sleep 60)
 R create -b "$B" t-crash & rpid=$!
