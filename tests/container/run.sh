@@ -242,6 +242,8 @@ set -- $out
 [ "${1:-0}" -ge $((up + 31536000 - 5)) ] && ok || bad "time namespace offset" "$out (host uptime $up)"
 [ "${2:-0}" -ge 3 ] && ok || bad "cgroup namespace root" "$out"
 expect "preserve-fds" "preserved" "${3:-}"
+B=$(bundle listenfds "" sh -c 'echo $LISTEN_FDS $LISTEN_PID; cat <&3')
+expect "LISTEN_FDS passed on" "1 1 preserved" "$(LISTEN_FDS=1 R run -b "$B" t-listen 3<"$T/fd3" | tr '\n' ' ' | sed 's/ *$//')"
 B=$(bundle nopivot "" sh -c 'echo pivotless; cat /proc/1/cmdline | tr "\0" " "')
 contains "--no-pivot" "pivotless" "$(R run --no-pivot -b "$B" t-nopivot)"
 B=$(bundle joined "" sleep 30)
