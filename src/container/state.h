@@ -19,7 +19,7 @@
 
 enum ctr_status { ST_CREATING, ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
 
-#define CTR_ID_MAX 1024
+#define CTR_ID_MAX 255             /* one path component (state dir, cgroup) */
 
 struct ctr_state {
     char *id;
@@ -42,7 +42,7 @@ const char *state_status_name(enum ctr_status st);
  * not root. */
 void state_default_root(char *buf, size_t size);
 
-/* Container ids: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
+/* Container ids: [A-Za-z0-9_+.-]+, not "." or "..", at most CTR_ID_MAX bytes. */
 bool state_id_valid(const char *id);
 
 /* Make <root>/<id>; fails if it exists.  Returns an O_DIRECTORY fd. */

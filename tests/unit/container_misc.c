@@ -39,6 +39,12 @@ static void test_names(void)
     CHECK(!state_id_valid(".."));
     CHECK(!state_id_valid("a/b"));
     CHECK(!state_id_valid("a b"));
+    char longid[300];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    CHECK(!state_id_valid(longid));
+    longid[255] = '\0';
+    CHECK(state_id_valid(longid));
 }
 
 static void test_opts(void)
