@@ -7,7 +7,9 @@
  * TLB compare and a host access.  Per block, not per instruction: the
  * check for events from other threads and the instret update.  A block's
  * exits that stay in its page are chained directly to the next block, so
- * loops do not even look up the hash table.
+ * loops do not even look up the hash table.  Adjacent common instructions
+ * are fused into pair handlers when a block is built, halving the
+ * dispatches in typical integer code.
  */
 #include <string.h>
 #include "cpu/hart.h"
@@ -78,12 +80,6 @@ static const uint8_t exit_index[RV_OP_COUNT] = {
 #undef EXIT_INDEX
 };
 #define BUDGET 1024             /* blocks between looks at the clock */
-
-#ifdef RV_PROFILE
-#define RV_PROFILING 1
-#else
-#define RV_PROFILING 0
-#endif
 
 #ifdef RV_TRACE                 /* debugging: one instruction per block, pcs logged */
 #include <stdio.h>
@@ -276,15 +272,7 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
 #define IMM ((uint64_t)(int64_t)i->imm)
 #define F   cpu->f
 
-#ifdef RV_PROFILE                /* debugging: count executed op pairs */
-extern uint64_t rv_profile_pairs[1024][1024];
-#define PROFILE() (rv_profile_pairs[i[0].op][i[1].op]++)
-#define PROFILE2() (rv_profile_pairs[1023][i[0].op]++)
-#else
-#define PROFILE() ((void)0)
-#define PROFILE2() ((void)0)
-#endif
-#define NEXT do { PROFILE(); i++; goto *labels[i->op]; } while (0)
+#define NEXT do { i++; goto *labels[i->op]; } while (0)
 
 /* Leave the block by exit K (pc set): straight into the chained successor
  * if there is one, else via a lookup.  Events from other threads are seen
@@ -652,7 +640,7 @@ L_REMUW: {
 #define E_SW    STORE(4, RS2)
 #define E_SD    STORE(8, RS2)
 #define PAIR_HANDLER(A, B) \
-L_P_##A##_##B: E_##A; i++; E_##B; i++; PROFILE2(); goto *labels[i->op];
+L_P_##A##_##B: E_##A; i++; E_##B; i++; goto *labels[i->op];
 #define PAIR_ROW_HANDLER(A) FUSABLE_WITH(PAIR_HANDLER, A)
     FUSABLE(PAIR_ROW_HANDLER)
 #define PAIR_EXIT_HANDLER(A, B) L_P_##A##_##B: E_##A; i++; goto L_##B;
