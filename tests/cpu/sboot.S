@@ -180,6 +180,25 @@ in_u:
     bltu a1, t0, fail
     li a0, -1
     SBI(TIME_EID, 0)
+    /* non-retentive suspend: resumes at the given address, a0 = hartid,
+     * a1 = opaque, like a hart start */
+    rdtime a0
+    addi a0, a0, 500
+    SBI(TIME_EID, 0)
+    li a0, 0x80000000                   /* non-retentive */
+    la a1, resumed
+    li a2, 0xabcd
+    SBI(HSM_EID, 3)
+    li gp, 29
+    j fail                              /* never returns here */
+resumed:
+    CHECK_IMM(30, a0, 0)
+    CHECK_IMM(31, a1, 0xabcd)
+    csrr t0, sstatus
+    andi t0, t0, MSTATUS_SIE
+    CHECK_IMM(32, t0, 0)
+    li a0, -1
+    SBI(TIME_EID, 0)
     /* remote fence.i to everyone (including us) */
     li a0, 0
     li a1, -1
