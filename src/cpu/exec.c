@@ -124,6 +124,7 @@ static void close_block(struct block *b, unsigned n, unsigned off, uint64_t pa)
     b->bytes = (uint16_t)off;
     b->next[0] = b->next[1] = NULL;
     b->chain_ok[0] = b->chain_ok[1] = 0;
+    b->jalr_b = NULL;
     const struct xinsn *last = &b->ins[n - 1];
     unsigned f = rv_op_flags(last->op);
     bool ends_in_flow = f & (RV_F_BRANCH | RV_F_JUMP | RV_F_SYSTEM);
@@ -280,7 +281,10 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
  * Expanded in every exit so that each has its own indirect jump. */
 #define EXIT_BLOCK(K) do {                                                    \
         struct block *nb_ = b->next[K];                                        \
-        if (likely(nb_ != NULL) && likely(--budget > 0)) {                     \
+        if (likely(nb_ != NULL) &&                                             \
+            (likely(b->chain_ok[K]) ||                                         \
+             (b->xgen[K] == rt->xlat_gen && b->xpriv[K] == cpu->priv)) &&      \
+            likely(--budget > 0)) {                                            \
             b = nb_;                                                           \
             bpc = pc;                                                          \
             icount += b->n;                                                    \
@@ -403,8 +407,18 @@ lookup:
         }
         /* link the previous block's exit to this one, unless the arena was
          * recycled meanwhile or this is the (reused) uncached block */
-        if (prev && rt->gen == gen && nb != rt->scratch)
-            prev->next[prev_k] = nb;
+        if (prev && rt->gen == gen && nb != rt->scratch) {
+            if (prev_k == 2) {
+                prev->jalr_va = pc;
+                prev->jalr_b = nb;
+                prev->jalr_gen = rt->xlat_gen;
+                prev->jalr_priv = (uint8_t)cpu->priv;
+            } else {
+                prev->next[prev_k] = nb;
+                prev->xgen[prev_k] = rt->xlat_gen;
+                prev->xpriv[prev_k] = (uint8_t)cpu->priv;
+            }
+        }
         b = nb;
     }
     /* enter block b at pc */
@@ -418,12 +432,8 @@ lookup:
     goto *labels[i->op];
 
 block_exit:             /* pc and k (which exit) are set; not chained yet */
-    if (b->chain_ok[k] && !RV_TRACE_SINGLE) {
-        prev = b;
-        prev_k = k;
-    } else {
-        prev = NULL;
-    }
+    prev = b != rt->scratch && !RV_TRACE_SINGLE ? b : NULL;
+    prev_k = k;
     goto lookup;
 
 sys_next:               /* after a system instruction: full lookup */
@@ -457,8 +467,17 @@ L_JALR: {
     uint64_t t = (RS1 + IMM) & ~1ULL;
     RD = bpc + b->bytes;
     pc = t;
-    prev = NULL;
-    goto lookup;
+    struct block *nb = b->jalr_b;       /* predicted: the last target */
+    if (nb && b->jalr_va == t && b->jalr_gen == rt->xlat_gen &&
+        b->jalr_priv == cpu->priv && likely(--budget > 0)) {
+        b = nb;
+        bpc = pc;
+        icount += b->n;
+        i = b->ins;
+        goto *labels[i->op];
+    }
+    k = 2;
+    goto block_exit;
 }
 #define BRANCH(cond) do {                                                     \
         if (cond) { pc = bpc + IMM; EXIT_BLOCK(0); }                           \

@@ -105,11 +105,20 @@ struct xinsn {              /* decoded instruction, as the interpreter wants it 
 
 struct block {
     uint64_t pa;                /* guest-physical address of the first insn */
-    struct block *next[2];      /* chained successors in the same page:
-                                 * [0] taken/jump target, [1] fall-through */
+    struct block *next[2];      /* chained successors: [0] taken/jump
+                                 * target, [1] fall-through */
+    uint32_t xgen[2];           /* a successor in another page is valid
+                                 * while rt->xlat_gen and the privilege */
+    uint8_t  xpriv[2];          /* are what they were when it was linked */
+    uint8_t  chain_ok[2];       /* exit k stays within the page: always valid */
     uint16_t n;                 /* instructions */
     uint16_t bytes;             /* guest code bytes covered */
-    uint8_t  chain_ok[2];       /* exit k stays within the page */
+    /* the last target of the jalr ending the block, valid like a link to
+     * another page */
+    uint8_t  jalr_priv;
+    uint32_t jalr_gen;
+    uint64_t jalr_va;
+    struct block *jalr_b;
     struct xinsn ins[];
 };
 
@@ -154,6 +163,8 @@ struct rv_cpu_rt {
 
     /* block cache */
     uint32_t gen;
+    uint32_t xlat_gen;           /* bumped by every TLB flush: links between
+                                  * blocks in different pages expire */
     uint8_t *arena;
     size_t   arena_used;
     struct bhash_slot bhash[1u << BHASH_BITS];

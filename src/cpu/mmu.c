@@ -54,6 +54,7 @@ void rv_mmu_update_ctx(struct rv_cpu *cpu)
 void rv_tlb_flush(struct rv_cpu *cpu)
 {
     struct rv_cpu_rt *rt = cpu->rt;
+    rt->xlat_gen++;
     memset(rt->tlb, 0xff, sizeof rt->tlb);      /* tag = TLB_INVALID */
     memset(rt->superpages, 0, sizeof rt->superpages);
     rt->superpage_overflow = false;
@@ -95,6 +96,7 @@ static bool in_superpage(const struct rv_cpu_rt *rt, uint64_t va)
 void rv_tlb_flush_page(struct rv_cpu *cpu, uint64_t va)
 {
     struct rv_cpu_rt *rt = cpu->rt;
+    rt->xlat_gen++;
     if (in_superpage(rt, va)) {
         rv_tlb_flush(cpu);
         return;
