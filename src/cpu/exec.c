@@ -11,6 +11,7 @@
  * are fused into pair handlers when a block is built, halving the
  * dispatches in typical integer code.
  */
+#include <stdbool.h>
 #include <string.h>
 #include "cpu/hart.h"
 #include "cpu/fpu.h"
@@ -22,9 +23,9 @@
  * instead of two).  None of these ops reads the pc or ends a block; a
  * load or store that traps does so with `i` at itself, so a pair behaves
  * exactly like its two instructions in order. */
-#define FUSABLE(X) X(ADDIW) X(XOR) X(ADD) X(OR) X(SRLIW) X(SLLIW) X(ADDW) X(ADDI) \
-                   X(SLLI) X(SRLI) X(AND) X(ANDI) X(XORI) X(SUB) X(SUBW) X(MUL) \
-                   X(LW) X(LD) X(LBU) X(SW) X(SD)
+#define FUSABLE_ALU(X) X(ADDIW) X(XOR) X(ADD) X(OR) X(SRLIW) X(SLLIW) X(ADDW) X(ADDI) \
+                   X(SLLI) X(SRLI) X(AND) X(ANDI) X(XORI) X(SUB) X(SUBW) X(MUL)
+#define FUSABLE(X) FUSABLE_ALU(X) X(LW) X(LD) X(LBU) X(SW) X(SD)
 #define FUSABLE_WITH(X, A) X(A, ADDIW) X(A, XOR) X(A, ADD) X(A, OR) X(A, SRLIW) \
                    X(A, SLLIW) X(A, ADDW) X(A, ADDI) X(A, SLLI) X(A, SRLI) X(A, AND) \
                    X(A, ANDI) X(A, XORI) X(A, SUB) X(A, SUBW) X(A, MUL) \
@@ -44,6 +45,11 @@ enum {
     FUSABLE(PAIR_ROW_ENUM)
 #define PAIR_EXIT_ROW_ENUM(A) FUSABLE_EXIT(PAIR_ENUM, A)
     FUSABLE(PAIR_EXIT_ROW_ENUM)
+#define PAIR_DEP_ENUM(A, B) XOP_PD_##A##_##B,
+#define PAIR_DEP_ROW_ENUM(A) FUSABLE_WITH(PAIR_DEP_ENUM, A)
+    FUSABLE_ALU(PAIR_DEP_ROW_ENUM)
+#undef PAIR_DEP_ROW_ENUM
+#undef PAIR_DEP_ENUM
 #undef PAIR_EXIT_ROW_ENUM
 #undef PAIR_ROW_ENUM
 #undef PAIR_ENUM
@@ -51,6 +57,7 @@ enum {
 };
 #define XOP_PAIR_BASE (XOP_END + 1)
 #define XOP_PAIR_EXIT_BASE (XOP_PAIR_BASE + FI_COUNT * FI_COUNT)
+#define XOP_PAIR_DEP_BASE (XOP_PAIR_EXIT_BASE + FI_COUNT * FE_COUNT)
 
 enum {
 #define FI_ENUM(A) FI_##A,
@@ -64,6 +71,19 @@ static const uint8_t fusable_index[RV_OP_COUNT] = {
 #define FUS_INDEX(A) [RV_OP_##A] = FI_##A + 1,
     FUSABLE(FUS_INDEX)
 #undef FUS_INDEX
+};
+
+enum {
+#define FA_ENUM(A) FA_##A,
+    FUSABLE_ALU(FA_ENUM)
+#undef FA_ENUM
+    FA_COUNT                    /* the ALU ops come first in FUSABLE */
+};
+
+/* ops whose two register operands may be swapped */
+static const bool commutative[RV_OP_COUNT] = {
+    [RV_OP_ADD] = true, [RV_OP_XOR] = true, [RV_OP_OR] = true, [RV_OP_AND] = true,
+    [RV_OP_ADDW] = true, [RV_OP_MUL] = true,
 };
 
 enum {
@@ -157,7 +177,17 @@ static void fuse_pairs(struct block *b)
         if (RV_TRACE_SINGLE || !a)
             continue;
         if (c) {
-            b->ins[k].op = (uint16_t)(XOP_PAIR_BASE + (a - 1) * FI_COUNT + (c - 1));
+            struct xinsn *x = &b->ins[k], *y = &b->ins[k + 1];
+            bool alu = a - 1 < FA_COUNT;
+            if (alu && y->rs1 != x->rd && y->rs2 == x->rd && commutative[y->op]) {
+                uint8_t t = y->rs1;         /* so that rs1 is the one forwarded */
+                y->rs1 = y->rs2;
+                y->rs2 = t;
+            }
+            if (alu && y->rs1 == x->rd)
+                x->op = (uint16_t)(XOP_PAIR_DEP_BASE + (a - 1) * FI_COUNT + (c - 1));
+            else
+                x->op = (uint16_t)(XOP_PAIR_BASE + (a - 1) * FI_COUNT + (c - 1));
             k++;
         } else if (e) {
             b->ins[k].op = (uint16_t)(XOP_PAIR_EXIT_BASE + (a - 1) * FE_COUNT + (e - 1));
@@ -296,8 +326,8 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
     } while (0)
 
 /* load: TLB hit -> host access; otherwise the slow path */
-#define LOAD_INTO(dst, SZ, CONV) do {                                         \
-        uint64_t va_ = RS1 + IMM, v_;                                          \
+#define LOAD_AT(dst, SZ, CONV, base) do {                                     \
+        uint64_t va_ = (base) + IMM, v_;                                       \
         const struct tlb_entry *e_ = &dtlb_r[(va_ >> PAGE_SHIFT) & (TLB_SIZE - 1)]; \
         if (likely(e_->tag == (va_ & (PAGE_MASK | (SZ - 1)))))                  \
             v_ = LD##SZ(va_ + e_->addend);                                     \
@@ -305,15 +335,17 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
             goto exception;                                                    \
         dst = CONV(v_);                                                        \
     } while (0)
+#define LOAD_INTO(dst, SZ, CONV) LOAD_AT(dst, SZ, CONV, RS1)
 
-#define STORE(SZ, val) do {                                                   \
-        uint64_t va_ = RS1 + IMM, v_ = (val);                                  \
+#define STORE_AT(SZ, val, base) do {                                          \
+        uint64_t va_ = (base) + IMM, v_ = (val);                               \
         const struct tlb_entry *e_ = &dtlb_w[(va_ >> PAGE_SHIFT) & (TLB_SIZE - 1)]; \
         if (likely(e_->tag == (va_ & (PAGE_MASK | (SZ - 1)))))                  \
             ST##SZ(va_ + e_->addend, v_);                                      \
         else if (unlikely(!rv_store_slow(cpu, va_, SZ, v_)))                   \
             goto exception;                                                    \
     } while (0)
+#define STORE(SZ, val) STORE_AT(SZ, val, RS1)
 
 #define FP_ON()  do { if (unlikely(!(cpu->mstatus & MSTATUS_FS))) goto illegal; } while (0)
 #define FP_RM()  int rm = XI_RM(i) == RV_RM_DYN ? (int)cpu->frm : XI_RM(i);   \
@@ -366,6 +398,11 @@ static void interp_execute(struct rv_cpu *cpu)
         FUSABLE(PAIR_ROW_LABEL)
 #define PAIR_EXIT_ROW_LABEL(A) FUSABLE_EXIT(PAIR_LABEL, A)
         FUSABLE(PAIR_EXIT_ROW_LABEL)
+#define PAIR_DEP_LABEL(A, B) [XOP_PD_##A##_##B] = &&L_PD_##A##_##B,
+#define PAIR_DEP_ROW_LABEL(A) FUSABLE_WITH(PAIR_DEP_LABEL, A)
+        FUSABLE_ALU(PAIR_DEP_ROW_LABEL)
+#undef PAIR_DEP_ROW_LABEL
+#undef PAIR_DEP_LABEL
 #undef PAIR_EXIT_ROW_LABEL
 #undef PAIR_ROW_LABEL
 #undef PAIR_LABEL
@@ -637,32 +674,58 @@ L_REMUW: {
 }
 
     /* ---- fused pairs ---- */
-#define E_ADDIW RD = SX32(RS1 + IMM)
-#define E_XOR   RD = RS1 ^ RS2
-#define E_ADD   RD = RS1 + RS2
-#define E_OR    RD = RS1 | RS2
-#define E_SRLIW RD = SX32((uint32_t)RS1 >> i->imm)
-#define E_SLLIW RD = SX32((uint32_t)RS1 << i->imm)
-#define E_ADDW  RD = SX32(RS1 + RS2)
-#define E_ADDI  RD = RS1 + IMM
-#define E_SLLI  RD = RS1 << i->imm
-#define E_SRLI  RD = RS1 >> i->imm
-#define E_AND   RD = RS1 & RS2
-#define E_ANDI  RD = RS1 & IMM
-#define E_XORI  RD = RS1 ^ IMM
-#define E_SUB   RD = RS1 - RS2
-#define E_SUBW  RD = SX32(RS1 - RS2)
-#define E_MUL   RD = RS1 * RS2
-#define E_LW    LOAD_INTO(RD, 4, SX32)
-#define E_LD    LOAD_INTO(RD, 8, ZX)
-#define E_LBU   LOAD_INTO(RD, 1, ZX)
-#define E_SW    STORE(4, RS2)
-#define E_SD    STORE(8, RS2)
+    /* value of each ALU op given its first operand, then every fusable op
+     * as a statement with its first operand (register or forwarded) */
+#define V_ADDIW(s1) SX32((s1) + IMM)
+#define V_XOR(s1)   ((s1) ^ RS2)
+#define V_ADD(s1)   ((s1) + RS2)
+#define V_OR(s1)    ((s1) | RS2)
+#define V_SRLIW(s1) SX32((uint32_t)(s1) >> i->imm)
+#define V_SLLIW(s1) SX32((uint32_t)(s1) << i->imm)
+#define V_ADDW(s1)  SX32((s1) + RS2)
+#define V_ADDI(s1)  ((s1) + IMM)
+#define V_SLLI(s1)  ((s1) << i->imm)
+#define V_SRLI(s1)  ((s1) >> i->imm)
+#define V_AND(s1)   ((s1) & RS2)
+#define V_ANDI(s1)  ((s1) & IMM)
+#define V_XORI(s1)  ((s1) ^ IMM)
+#define V_SUB(s1)   ((s1) - RS2)
+#define V_SUBW(s1)  SX32((s1) - RS2)
+#define V_MUL(s1)   ((s1) * RS2)
+#define E_ADDIW(s1) RD = V_ADDIW(s1)
+#define E_XOR(s1)   RD = V_XOR(s1)
+#define E_ADD(s1)   RD = V_ADD(s1)
+#define E_OR(s1)    RD = V_OR(s1)
+#define E_SRLIW(s1) RD = V_SRLIW(s1)
+#define E_SLLIW(s1) RD = V_SLLIW(s1)
+#define E_ADDW(s1)  RD = V_ADDW(s1)
+#define E_ADDI(s1)  RD = V_ADDI(s1)
+#define E_SLLI(s1)  RD = V_SLLI(s1)
+#define E_SRLI(s1)  RD = V_SRLI(s1)
+#define E_AND(s1)   RD = V_AND(s1)
+#define E_ANDI(s1)  RD = V_ANDI(s1)
+#define E_XORI(s1)  RD = V_XORI(s1)
+#define E_SUB(s1)   RD = V_SUB(s1)
+#define E_SUBW(s1)  RD = V_SUBW(s1)
+#define E_MUL(s1)   RD = V_MUL(s1)
+#define E_LW(s1)    LOAD_AT(RD, 4, SX32, s1)
+#define E_LD(s1)    LOAD_AT(RD, 8, ZX, s1)
+#define E_LBU(s1)   LOAD_AT(RD, 1, ZX, s1)
+#define E_SW(s1)    STORE_AT(4, RS2, s1)
+#define E_SD(s1)    STORE_AT(8, RS2, s1)
 #define PAIR_HANDLER(A, B) \
-L_P_##A##_##B: E_##A; i++; E_##B; i++; goto *labels[i->op];
+L_P_##A##_##B: E_##A(RS1); i++; E_##B(RS1); i++; goto *labels[i->op];
 #define PAIR_ROW_HANDLER(A) FUSABLE_WITH(PAIR_HANDLER, A)
     FUSABLE(PAIR_ROW_HANDLER)
-#define PAIR_EXIT_HANDLER(A, B) L_P_##A##_##B: E_##A; i++; goto L_##B;
+    /* B reads A's result as its first operand: pass it in a register
+     * instead of through the guest register file (store-to-load
+     * forwarding would make the pair wait) */
+#define PAIR_DEP_HANDLER(A, B) \
+L_PD_##A##_##B: { uint64_t dv_ = V_##A(RS1); RD = dv_; i++; E_##B(dv_); i++; \
+                  goto *labels[i->op]; }
+#define PAIR_DEP_ROW_HANDLER(A) FUSABLE_WITH(PAIR_DEP_HANDLER, A)
+    FUSABLE_ALU(PAIR_DEP_ROW_HANDLER)
+#define PAIR_EXIT_HANDLER(A, B) L_P_##A##_##B: E_##A(RS1); i++; goto L_##B;
 #define PAIR_EXIT_ROW_HANDLER(A) FUSABLE_EXIT(PAIR_EXIT_HANDLER, A)
     FUSABLE(PAIR_EXIT_ROW_HANDLER)
 
