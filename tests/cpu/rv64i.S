@@ -111,6 +111,34 @@ TEST_START
     addi a1, a1, -1
     bnez a1, 6b
     CHECK_IMM(51, a0, 5050)
+    /* adjacent dependent pairs (fused, the result forwarded) */
+    li a2, 3
+    li a3, 4
+    li a5, 0x10
+    add a1, a2, a3
+    xor a4, a5, a1            /* result used as the second operand */
+    CHECK_IMM(52, a4, 0x17)
+    add a1, a1, a1
+    add a1, a1, a1            /* both operands are the previous result */
+    CHECK_IMM(53, a1, 28)
+    la s0, data
+    li a0, 0x1234
+    addi t0, s0, 8
+    sd a0, 0(t0)              /* store address from the previous result */
+    addi t1, s0, 4
+    ld a2, 4(t1)              /* load address from the previous result */
+    CHECK_EQ(54, a2, a0)
+    li a1, -1
+    sub a3, a1, a0
+    sub a3, a0, a3            /* not commutative: a0 - (-1 - a0) */
+    CHECK_IMM(55, a3, 0x2469)
+    li a1, 5
+    addiw a1, a1, -7
+    sltu a2, zero, a1
+    addi a1, a1, 0            /* x0 destination never forwarded */
+    addi zero, a1, 3
+    add a4, zero, a1
+    CHECK_IMM(56, a4, -2)
     TEST_PASS
 
     .data
