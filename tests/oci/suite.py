@@ -289,12 +289,12 @@ def report(title, tests, runtimes, results, elapsed, verbose):
                                                (": " + ", ".join(owed)) if owed and len(owed) <= 20 else ""))
     if bothfail:
         print("tests every peer fails (checked against the spec; see docs/oci-conformance.md): %d" % len(bothfail))
-    strict = os.environ.get("OCI_STRICT") == "1"
+    strict = os.environ.get("OCI_STRICT", "1") != "0"
     if owed and strict:
-        print("OCI_STRICT=1: FAILED")
+        print("FAILED: Vessel must pass every test a peer passes (OCI_STRICT=0 only reports)")
         return 1
     if owed:
-        print("(OCI_STRICT=1 would fail this run)")
+        print("(OCI_STRICT=0: reported, not failed)")
     return 0
 
 
