@@ -3,8 +3,9 @@
  *
  * convert walks the source in aligned windows: a window the source maps as
  * zero is skipped (or zeroed on a target that isn't fresh); other windows
- * are read, scanned for zero runs (sparse-aware) and written, by a few
- * worker threads so reading, scanning, compressing and writing overlap.
+ * are read and scanned for zero runs (sparse-aware) by a few worker threads
+ * and written in order by one writer thread, so reading, scanning and
+ * writing overlap (compressed converts: every worker compresses and writes).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,19 +38,52 @@ static void progress(struct img_progress *p, double f)
 
 /* ---- convert ------------------------------------------------------------ */
 
-struct job { struct blk *src; uint64_t soff, doff, len; };
+/*
+ * Plain converts are bound by the host's write path, which the kernel
+ * serializes per file (the inode lock), so they run as a pipeline: reader
+ * workers read windows and find their zero runs in parallel, and one writer
+ * thread writes them in order, never waiting while a window is ready.  In
+ * order, a qcow2 target is laid out contiguously, and no worker spins on
+ * the target's lock.  Compressed converts (CPU-bound) and -W let every
+ * worker write its own windows, in any order.
+ */
+#define NSLOT_MAX 20
+
+struct job { struct blk *src; uint64_t soff, doff, len, seq; };
+
+/* A run of window bytes that is all zero or holds data. */
+struct seg { uint32_t off, len; bool zero; };
+
+/* A window between its reader and the writer. */
+struct slot {
+    uint8_t *buf;
+    struct seg *segs;
+    unsigned nsegs;
+    struct job job;
+    bool ready;                  /* read; waiting to be written */
+};
 
 struct conv {
     struct img_convert *c;
     uint64_t window;
     uint32_t dst_cluster;
+    unsigned max_segs;
+    bool ordered;
     pthread_mutex_t lock;
-    pthread_cond_t not_empty, not_full;
+    pthread_cond_t not_empty, not_full, slot_free, slot_ready;
     struct job q[QUEUE_LEN];
     unsigned head, count;
+    uint64_t enqueued;           /* jobs handed out so far (next seq) */
+    uint64_t written;            /* ordered: windows written (next seq to write) */
+    struct slot slots[NSLOT_MAX];
+    unsigned nslots;
     bool done;
     int error;
     char errmsg[BLK_ERR_LEN];
+    /* the last extent of the source map, reused while windows fall in it */
+    struct blk *map_src;
+    uint64_t map_start, map_end;
+    bool map_zero;
 };
 
 static void conv_fail(struct conv *cv, int r, const char *what, struct blk *b)
@@ -63,41 +97,55 @@ static void conv_fail(struct conv *cv, int r, const char *what, struct blk *b)
     }
     pthread_cond_broadcast(&cv->not_full);
     pthread_cond_broadcast(&cv->not_empty);
+    pthread_cond_broadcast(&cv->slot_free);
+    pthread_cond_broadcast(&cv->slot_ready);
     pthread_mutex_unlock(&cv->lock);
 }
 
-/* Write [off, off+len) of buf (at target offset doff+off), skipping zero
- * runs of at least sparse_size bytes. */
-static int write_sparse(struct conv *cv, const uint8_t *buf, uint64_t doff, uint64_t len)
+/* Split buf (target offset doff) into zero and data runs: a zero run is
+ * one of at least sparse_size bytes (units aligned in the target). */
+static unsigned find_segs(const struct img_convert *c, const uint8_t *buf, uint64_t doff,
+                          uint64_t len, struct seg *segs)
 {
-    struct img_convert *c = cv->c;
     uint64_t unit = c->sparse_size;
-    if (!unit)
-        return blk_pwrite(c->dst, doff, buf, len);
+    if (!unit) {
+        segs[0] = (struct seg){ 0, (uint32_t)len, false };
+        return 1;
+    }
+    unsigned n = 0;
     uint64_t pos = 0;
     while (pos < len) {
         /* Grow a run of units of the same kind. */
-        uint64_t n = unit - ((doff + pos) % unit);
-        if (n > len - pos)
-            n = len - pos;
-        bool zero = buf_is_zero(buf + pos, n);
-        uint64_t end = pos + n;
+        uint64_t m = unit - ((doff + pos) % unit);
+        if (m > len - pos)
+            m = len - pos;
+        bool zero = buf_is_zero(buf + pos, m);
+        uint64_t end = pos + m;
         while (end < len) {
-            uint64_t m = len - end < unit ? len - end : unit;
-            if (buf_is_zero(buf + end, m) != zero)
+            uint64_t u = len - end < unit ? len - end : unit;
+            if (buf_is_zero(buf + end, u) != zero)
                 break;
-            end += m;
+            end += u;
         }
-        int r;
-        if (!zero)
-            r = blk_pwrite(c->dst, doff + pos, buf + pos, end - pos);
-        else if (c->dst_is_zero)
-            r = 0;
-        else
-            r = blk_write_zeroes(c->dst, doff + pos, end - pos, BLK_ZERO_MAY_UNMAP);
+        segs[n++] = (struct seg){ (uint32_t)pos, (uint32_t)(end - pos), zero };
+        pos = end;
+    }
+    return n;
+}
+
+static int write_segs(struct conv *cv, const uint8_t *buf, uint64_t doff,
+                      const struct seg *segs, unsigned n)
+{
+    struct img_convert *c = cv->c;
+    for (unsigned i = 0; i < n; i++) {
+        const struct seg *g = &segs[i];
+        int r = 0;
+        if (!g->zero)
+            r = blk_pwrite(c->dst, doff + g->off, buf + g->off, g->len);
+        else if (!c->dst_is_zero)
+            r = blk_write_zeroes(c->dst, doff + g->off, g->len, BLK_ZERO_MAY_UNMAP);
         if (r < 0)
             return r;
-        pos = end;
     }
     return 0;
 }
@@ -128,41 +176,115 @@ static int write_compressed_range(struct conv *cv, const uint8_t *buf, uint64_t 
     return 0;
 }
 
+/* Next job, or false when there are no more (or on error). */
+static bool take_job(struct conv *cv, struct job *j)
+{
+    pthread_mutex_lock(&cv->lock);
+    while (!cv->count && !cv->done && !cv->error)
+        pthread_cond_wait(&cv->not_empty, &cv->lock);
+    bool got = !cv->error && cv->count;
+    if (got) {
+        *j = cv->q[cv->head];
+        cv->head = (cv->head + 1) % QUEUE_LEN;
+        cv->count--;
+        pthread_cond_signal(&cv->not_full);
+    }
+    pthread_mutex_unlock(&cv->lock);
+    return got;
+}
+
+/* Ordered mode: read job j into its slot (free once the window nslots
+ * before it is written) and hand it to the writer. */
+static int read_into_slot(struct conv *cv, const struct job *j)
+{
+    struct slot *sl = &cv->slots[j->seq % cv->nslots];
+    pthread_mutex_lock(&cv->lock);
+    while (j->seq >= cv->written + cv->nslots && !cv->error)
+        pthread_cond_wait(&cv->slot_free, &cv->lock);
+    int err = cv->error;
+    pthread_mutex_unlock(&cv->lock);
+    if (err)
+        return 0;
+    int r = blk_pread(j->src, j->soff, sl->buf, j->len);
+    if (r < 0) {
+        conv_fail(cv, r, "reading", j->src);
+        return r;
+    }
+    sl->nsegs = find_segs(cv->c, sl->buf, j->doff, j->len, sl->segs);
+    sl->job = *j;
+    pthread_mutex_lock(&cv->lock);
+    sl->ready = true;
+    pthread_cond_signal(&cv->slot_ready);
+    pthread_mutex_unlock(&cv->lock);
+    return 0;
+}
+
 static void *conv_worker(void *arg)
 {
     struct conv *cv = arg;
     uint8_t *buf = NULL;
-    if (posix_memalign((void **)&buf, 4096, cv->window)) {
+    if (!cv->ordered && posix_memalign((void **)&buf, 4096, cv->window)) {
         conv_fail(cv, -ENOMEM, "allocating a buffer", cv->c->dst);
         return NULL;
     }
-    for (;;) {
-        pthread_mutex_lock(&cv->lock);
-        while (!cv->count && !cv->done && !cv->error)
-            pthread_cond_wait(&cv->not_empty, &cv->lock);
-        if (cv->error || (!cv->count && cv->done)) {
-            pthread_mutex_unlock(&cv->lock);
-            break;
+    struct seg *segs = cv->ordered ? NULL : malloc(cv->max_segs * sizeof *segs);
+    if (!cv->ordered && !segs) {
+        conv_fail(cv, -ENOMEM, "allocating a buffer", cv->c->dst);
+        free(buf);
+        return NULL;
+    }
+    struct job j;
+    while (take_job(cv, &j)) {
+        if (cv->ordered) {
+            if (read_into_slot(cv, &j) < 0)
+                break;
+            continue;
         }
-        struct job j = cv->q[cv->head];
-        cv->head = (cv->head + 1) % QUEUE_LEN;
-        cv->count--;
-        pthread_cond_signal(&cv->not_full);
-        pthread_mutex_unlock(&cv->lock);
-
         int r = blk_pread(j.src, j.soff, buf, j.len);
         if (r < 0) {
             conv_fail(cv, r, "reading", j.src);
             break;
         }
-        r = cv->c->compress ? write_compressed_range(cv, buf, j.doff, j.len)
-                            : write_sparse(cv, buf, j.doff, j.len);
+        if (cv->c->compress) {
+            r = write_compressed_range(cv, buf, j.doff, j.len);
+        } else {
+            unsigned n = find_segs(cv->c, buf, j.doff, j.len, segs);
+            r = write_segs(cv, buf, j.doff, segs, n);
+        }
         if (r < 0) {
             conv_fail(cv, r, "writing", cv->c->dst);
             break;
         }
     }
+    free(segs);
     free(buf);
+    return NULL;
+}
+
+/* Ordered mode: write the windows in sequence as their readers finish. */
+static void *conv_writer(void *arg)
+{
+    struct conv *cv = arg;
+    for (;;) {
+        pthread_mutex_lock(&cv->lock);
+        struct slot *sl = &cv->slots[cv->written % cv->nslots];
+        while (!cv->error && !sl->ready && !(cv->done && cv->written == cv->enqueued))
+            pthread_cond_wait(&cv->slot_ready, &cv->lock);
+        bool go = !cv->error && sl->ready;
+        pthread_mutex_unlock(&cv->lock);
+        if (!go)
+            break;
+        int r = write_segs(cv, sl->buf, sl->job.doff, sl->segs, sl->nsegs);
+        if (r < 0) {
+            conv_fail(cv, r, "writing", cv->c->dst);
+            break;
+        }
+        pthread_mutex_lock(&cv->lock);
+        sl->ready = false;
+        cv->written++;
+        pthread_cond_broadcast(&cv->slot_free);
+        pthread_mutex_unlock(&cv->lock);
+    }
     return NULL;
 }
 
@@ -173,6 +295,7 @@ static int enqueue(struct conv *cv, struct job j)
         pthread_cond_wait(&cv->not_full, &cv->lock);
     int r = cv->error;
     if (!r) {
+        j.seq = cv->enqueued++;
         cv->q[(cv->head + cv->count) % QUEUE_LEN] = j;
         cv->count++;
         pthread_cond_signal(&cv->not_empty);
@@ -182,24 +305,44 @@ static int enqueue(struct conv *cv, struct job j)
 }
 
 /* Is [off, off+len) of src all zero according to its map?  *zero_end is
- * where the zero extent starting at off ends (if zero). */
+ * where the zero extent starting at off ends (if zero).  One map query
+ * covers a whole extent: windows inside it reuse the answer. */
 static int map_zero(struct conv *cv, struct blk *src, uint64_t off, uint64_t len,
                     bool *zero, uint64_t *zero_end)
 {
-    struct blk_extent e;
-    uint64_t pos = off, limit = blk_size(src) - off;
-    *zero = false;
-    int r = cv->c->top_only ? blk_block_status(src, off, limit, &e)
-                            : blk_map(src, off, limit, &e);
-    if (r < 0)
-        return r;
-    bool z = cv->c->top_only ? !(e.flags & BLK_EXT_ALLOCATED)
-                             : (e.flags & BLK_EXT_ZERO) && !(e.flags & BLK_EXT_DATA);
-    if (!z)
+    if (cv->map_src != src || off < cv->map_start || off >= cv->map_end) {
+        struct blk_extent e;
+        uint64_t limit = blk_size(src) - off;
+        int r = cv->c->top_only ? blk_block_status(src, off, limit, &e)
+                                : blk_map(src, off, limit, &e);
+        if (r < 0)
+            return r;
+        if (!e.length)
+            return -EIO;
+        cv->map_src = src;
+        cv->map_start = off;
+        cv->map_end = off + e.length;
+        cv->map_zero = cv->c->top_only ? !(e.flags & BLK_EXT_ALLOCATED)
+                                       : (e.flags & BLK_EXT_ZERO) && !(e.flags & BLK_EXT_DATA);
+    }
+    *zero = cv->map_zero && cv->map_end >= off + len;
+    *zero_end = cv->map_end;
+    return 0;
+}
+
+static int conv_setup(struct conv *cv, unsigned nworkers)
+{
+    cv->max_segs = (unsigned)(cv->window / (cv->c->sparse_size ? cv->c->sparse_size : 512)) + 2;
+    if (!cv->ordered)
         return 0;
-    pos += e.length;
-    *zero_end = pos;
-    *zero = pos >= off + len;
+    cv->nslots = nworkers + 2;
+    for (unsigned i = 0; i < cv->nslots; i++) {
+        struct slot *sl = &cv->slots[i];
+        if (posix_memalign((void **)&sl->buf, 4096, cv->window))
+            return -ENOMEM;
+        if (!(sl->segs = malloc(cv->max_segs * sizeof *sl->segs)))
+            return -ENOMEM;
+    }
     return 0;
 }
 
@@ -214,18 +357,31 @@ int img_convert(struct img_convert *c, char *err)
     cv.window = WINDOW;
     if (cv.dst_cluster > cv.window)
         cv.window = cv.dst_cluster;
+    cv.ordered = !c->compress && !c->out_of_order;
     pthread_mutex_init(&cv.lock, NULL);
     pthread_cond_init(&cv.not_empty, NULL);
     pthread_cond_init(&cv.not_full, NULL);
+    pthread_cond_init(&cv.slot_free, NULL);
+    pthread_cond_init(&cv.slot_ready, NULL);
     unsigned nt = c->threads ? c->threads : 4;
-    pthread_t th[16];
+    pthread_t th[17];
     if (nt > 16)
         nt = 16;
     unsigned started = 0;
-    for (unsigned i = 0; i < nt; i++)
+    int r = conv_setup(&cv, nt);
+    if (r < 0)
+        errf(err, "Could not allocate buffers: %s", strerror(-r));
+    for (unsigned i = 0; i < nt && r == 0; i++)
         if (pthread_create(&th[started], NULL, conv_worker, &cv) == 0)
             started++;
-    int r = started ? 0 : -EAGAIN;
+    if (r == 0 && !started)
+        r = -EAGAIN;
+    if (r == 0 && cv.ordered) {
+        if (pthread_create(&th[started], NULL, conv_writer, &cv) == 0)
+            started++;
+        else
+            conv_fail(&cv, r = -EAGAIN, "starting the writer", c->dst);
+    }
 
     uint64_t total = 0, doff = 0;
     for (int i = 0; i < c->nsrc; i++)
@@ -263,7 +419,7 @@ int img_convert(struct img_convert *c, char *err)
                 }
                 off += n;
             } else {
-                r = enqueue(&cv, (struct job){ src, off, doff + off, wlen });
+                r = enqueue(&cv, (struct job){ src, off, doff + off, wlen, 0 });
                 off += wlen;
             }
             progress(&c->progress, total ? (double)(doff + off) / (double)total : 1);
@@ -273,6 +429,7 @@ int img_convert(struct img_convert *c, char *err)
     pthread_mutex_lock(&cv.lock);
     cv.done = true;
     pthread_cond_broadcast(&cv.not_empty);
+    pthread_cond_broadcast(&cv.slot_ready);
     pthread_mutex_unlock(&cv.lock);
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
@@ -287,9 +444,15 @@ int img_convert(struct img_convert *c, char *err)
     }
     if (r == 0)
         progress(&c->progress, 1);
+    for (unsigned i = 0; i < cv.nslots; i++) {
+        free(cv.slots[i].buf);
+        free(cv.slots[i].segs);
+    }
     pthread_mutex_destroy(&cv.lock);
     pthread_cond_destroy(&cv.not_empty);
     pthread_cond_destroy(&cv.not_full);
+    pthread_cond_destroy(&cv.slot_free);
+    pthread_cond_destroy(&cv.slot_ready);
     return r;
 }
 

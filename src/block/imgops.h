@@ -24,6 +24,9 @@ struct img_convert {
     bool top_only;             /* copy only what the source's top layer defines
                                   (target has the same backing: -B) */
     unsigned threads;          /* parallel workers; 0 = 4 */
+    bool out_of_order;         /* workers write as they go (qemu-img -W); else
+                                  one writer writes in order (compressed: always
+                                  out of order) */
     struct img_progress progress;
 };
 

@@ -287,6 +287,7 @@ static int qcow2_open(struct blk *b, char *err)
     s->b = b;
     s->file = &b->file;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->inflight_done, NULL);
     pthread_rwlockattr_t ra;
     pthread_rwlockattr_init(&ra);
     pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -594,6 +595,7 @@ static void free_state(struct qcow2 *s)
     free(s->header_extra);
     free(s->frees);
     pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->inflight_done);
     pthread_rwlock_destroy(&s->io_lock);
     free(s);
 }

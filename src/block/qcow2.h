@@ -14,7 +14,11 @@
  * inside `io_lock` held shared; freed clusters become reusable only while
  * `io_lock` is held exclusively, so an in-flight request never writes into
  * a cluster that has meanwhile been given to something else.  Order:
- * io_lock before lock.
+ * io_lock before lock.  An allocating write also writes its data outside
+ * `lock`: the guest clusters it covers are listed in `inflight` until their
+ * L2 entries point at the new data, and anything else that would change
+ * those entries (another allocation, zeroing, discard, a compressed write)
+ * waits on `inflight_done` first.
  *
  * Crash safety (docs/block.md): refcount increments reach the disk before
  * any table that points at the new cluster; data reaches the disk before
@@ -28,6 +32,13 @@
 
 #include <pthread.h>
 #include <stdint.h>
+
+/* Guest bytes [start, end) (whole clusters) being allocated by a write
+ * whose data goes to the file outside s->lock. */
+struct qcow2_inflight {
+    uint64_t start, end;
+    struct qcow2_inflight *next;
+};
 #include "block/driver.h"
 
 #define QCOW2_MAGIC 0x514649fbu                 /* "QFI\xfb" */
@@ -138,6 +149,8 @@ struct qcow2 {
     /* state */
     pthread_mutex_t lock;
     pthread_rwlock_t io_lock;
+    struct qcow2_inflight *inflight;  /* allocating writes whose data is being written */
+    pthread_cond_t inflight_done;     /* signalled when one of them completes */
     struct qcow2_cache l2_cache, rb_cache;
     uint32_t l1_dirty_lo, l1_dirty_hi;   /* dirty L1 entries [lo, hi) */
     bool unsynced;                    /* data/refcounts written since the last sync */

@@ -321,14 +321,47 @@ static bool owned_normal(struct qcow2 *s, uint64_t e)
     return qcow2_classify(s, e) == QC_NORMAL && (e & QCOW_OFLAG_COPIED);
 }
 
+/* Is any of guest bytes [start, end) being allocated by another write? */
+static bool inflight_overlaps(struct qcow2 *s, uint64_t start, uint64_t end)
+{
+    for (struct qcow2_inflight *f = s->inflight; f; f = f->next)
+        if (f->start < end && start < f->end)
+            return true;
+    return false;
+}
+
+/* Wait (s->lock held) until no allocating write covers [start, end). */
+static void inflight_wait(struct qcow2 *s, uint64_t start, uint64_t end)
+{
+    while (inflight_overlaps(s, start, end))
+        pthread_cond_wait(&s->inflight_done, &s->lock);
+}
+
+/* What one step of a write left to do outside s->lock. */
+struct write_plan {
+    uint64_t step;              /* guest bytes this step covers */
+    uint64_t fast_host;         /* owned clusters: write the data here */
+    /* Allocation: write win[0..wc) at wstart, then alloc_commit() */
+    bool alloc;
+    bool reuse;                 /* into a preallocated zero cluster */
+    int wc;
+    uint64_t wstart, host, k, l1i, l2i;
+    struct qcow2_inflight node;
+};
+
+#define WRITE_STEP_WAIT 1       /* write_step: the range is being allocated */
+
 /*
- * One step of a write at voff, with s->lock held.  Either the data goes to
- * clusters we own — then *fast_host says where and the caller writes
- * outside the lock — or clusters are allocated and written here.
- * *step is the number of bytes handled.
+ * Plan one step of a write at voff, with s->lock held.  Either the data
+ * goes to clusters we own (plan->fast_host), or clusters are allocated
+ * here, the copy-on-write parts read, and the range registered as in
+ * flight (plan->alloc); the caller writes the data outside the lock and
+ * then calls alloc_commit(), so allocating writes to different clusters
+ * copy their data in parallel.  Returns WRITE_STEP_WAIT if the first
+ * cluster is being allocated by another write.
  */
 static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, int cnt,
-                      size_t done, uint64_t left, uint64_t *step, uint64_t *fast_host,
+                      size_t done, uint64_t left, struct write_plan *plan,
                       uint8_t **headp, uint8_t **tailp, struct iovec *win)
 {
     uint64_t cs = s->cluster_size, l2n = 1ull << s->l2_bits;
@@ -338,7 +371,7 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
     uint64_t vcl = voff - in;
     uint64_t l2off;
     uint8_t *l2;
-    *fast_host = 0;
+    *plan = (struct write_plan){ 0 };
     int r = l2_for_write(s, l1i, &l2off, &l2);
     if (r < 0)
         return r;
@@ -354,22 +387,22 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
                 break;
             len += cs;
         }
-        *step = len < left ? len : left;
+        plan->step = len < left ? len : left;
         /* A cluster we own was allocated inside the file: anything past
          * all allocations is a corrupt entry, not a place to write. */
-        if (((host + in + *step - 1) >> s->cluster_bits) >= s->alloc_end) {
+        if (((host + in + plan->step - 1) >> s->cluster_bits) >= s->alloc_end) {
             qcow2_signal_corruption(s, "data cluster at 0x%llx lies past the end of the "
                                     "image file", (unsigned long long)host);
             r = -EIO;
             goto out;
         }
-        if (qcow2_overlaps_metadata(s, host + in, *step)) {
+        if (qcow2_overlaps_metadata(s, host + in, plan->step)) {
             qcow2_signal_corruption(s, "data cluster at 0x%llx overlaps the header or a "
                                     "table", (unsigned long long)host);
             r = -EIO;
             goto out;
         }
-        *fast_host = host + in;
+        plan->fast_host = host + in;
         goto out;
     }
 
@@ -386,6 +419,18 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
             k++;
             span += cs;
         }
+    }
+    /* Stop short of clusters another write is allocating; wait if the
+     * first one is. */
+    for (struct qcow2_inflight *f = s->inflight; f; f = f->next) {
+        if (f->end <= vcl || f->start >= vcl + k * cs)
+            continue;
+        if (f->start <= vcl) {
+            r = WRITE_STEP_WAIT;
+            goto out;
+        }
+        k = (f->start - vcl) / cs;
+        span = k * cs - in;
     }
     uint64_t n = span < left ? span : left;           /* guest bytes written */
     uint64_t tail_from = (in + n) - (k - 1) * cs;     /* within the last cluster */
@@ -412,14 +457,14 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
     if ((in > 0 && !*headp && !(*headp = malloc(cs))) ||
         (tail_from < cs && !*tailp && !(*tailp = malloc(cs)))) {
         r = -ENOMEM;
-        goto out;
+        goto fail;
     }
     uint8_t *head = *headp, *tail = *tailp;
     if (in > 0 && (r = cow_read(s, vcl, e, 0, in, head, &head_zero)) < 0)
-        goto out;
+        goto fail;
     if (tail_from < cs &&
         (r = cow_read(s, vcl + (k - 1) * cs, last_e, tail_from, cs, tail, &tail_zero)) < 0)
-        goto out;
+        goto fail;
     bool write_head = in > 0 && !(fresh && (head_zero || buf_is_zero(head, in)));
     bool write_tail = tail_from < cs &&
                       !(fresh && (tail_zero || buf_is_zero(tail, cs - tail_from)));
@@ -431,28 +476,56 @@ static int write_step(struct qcow2 *s, uint64_t voff, const struct iovec *iov, i
     wc += iov_window(iov, cnt, done, n, win + wc);
     if (write_tail)
         win[wc++] = (struct iovec){ tail, (size_t)(cs - tail_from) };
-    uint64_t wstart = h + (write_head ? 0 : in);
     if (qcow2_overlaps_metadata(s, h, k * cs)) {
         qcow2_signal_corruption(s, "allocated cluster 0x%llx overlaps the header or a "
                                 "table", (unsigned long long)h);
         r = -EIO;
         goto out;
     }
-    r = bfile_pwritev(s->file, win, wc, wstart);
-    if (r < 0)
-        goto out;
-    s->unsynced = true;
-
-    for (uint64_t j = 0; j < k; j++) {
-        uint64_t old = l2_get(l2, l2i + j);
-        if (!reuse && (r = free_entry(s, old)) < 0)
-            break;
-        l2_set(l2, l2i + j, (h + j * cs) | QCOW_OFLAG_COPIED);
-    }
-    qcow2_cache_dirty(&s->l2_cache, l2off);
-    *step = n;
+    *plan = (struct write_plan){
+        .step = n, .alloc = true, .reuse = reuse, .wc = wc,
+        .wstart = h + (write_head ? 0 : in), .host = h, .k = k, .l1i = l1i, .l2i = l2i,
+        .node = { .start = vcl, .end = vcl + k * cs, .next = s->inflight },
+    };
+    s->inflight = &plan->node;
+    goto out;
+fail:
+    if (!reuse)
+        qcow2_defer_free(s, h, k * cs);
 out:
     qcow2_cache_put(&s->l2_cache, l2off);
+    return r;
+}
+
+/* With s->lock held, after the data of a planned allocation was written
+ * (wr = result): point the L2 entries at it and end its in-flight state. */
+static int alloc_commit(struct qcow2 *s, struct write_plan *plan, int wr)
+{
+    uint64_t cs = s->cluster_size, l2off = 0;
+    uint8_t *l2;
+    int r = wr;
+    if (r == 0 && !s->corrupt)
+        r = l2_for_write(s, plan->l1i, &l2off, &l2);
+    else if (r == 0)
+        r = -EIO;
+    if (r == 0) {
+        s->unsynced = true;              /* the data before the entries, durably */
+        for (uint64_t j = 0; j < plan->k; j++) {
+            uint64_t old = l2_get(l2, plan->l2i + j);
+            if (!plan->reuse && (r = free_entry(s, old)) < 0)
+                break;
+            l2_set(l2, plan->l2i + j, (plan->host + j * cs) | QCOW_OFLAG_COPIED);
+        }
+        qcow2_cache_dirty(&s->l2_cache, l2off);
+        qcow2_cache_put(&s->l2_cache, l2off);
+    } else if (!plan->reuse) {
+        qcow2_defer_free(s, plan->host, plan->k * cs);
+    }
+    struct qcow2_inflight **p = &s->inflight;
+    while (*p != &plan->node)
+        p = &(*p)->next;
+    *p = plan->node.next;
+    pthread_cond_broadcast(&s->inflight_done);
     return r;
 }
 
@@ -471,16 +544,25 @@ int qcow2_pwritev(struct blk *b, uint64_t off, const struct iovec *iov, int cnt,
     }
     pthread_rwlock_rdlock(&s->io_lock);
     for (size_t done = 0; done < len && r == 0;) {
-        uint64_t step = 0, fast = 0;
+        struct write_plan plan;
         pthread_mutex_lock(&s->lock);
         r = s->corrupt ? -EIO : write_step(s, off + done, iov, cnt, done, len - done,
-                                           &step, &fast, &head, &tail, win);
-        pthread_mutex_unlock(&s->lock);
-        if (r == 0 && fast) {
-            int wc = iov_window(iov, cnt, done, step, win);
-            r = bfile_pwritev(s->file, win, wc, fast);
+                                           &plan, &head, &tail, win);
+        if (r == WRITE_STEP_WAIT) {
+            pthread_cond_wait(&s->inflight_done, &s->lock);
+            r = 0;
         }
-        done += step;
+        pthread_mutex_unlock(&s->lock);
+        if (r == 0 && plan.fast_host) {
+            int wc = iov_window(iov, cnt, done, plan.step, win);
+            r = bfile_pwritev(s->file, win, wc, plan.fast_host);
+        } else if (r == 0 && plan.alloc) {
+            int wr = bfile_pwritev(s->file, win, plan.wc, plan.wstart);
+            pthread_mutex_lock(&s->lock);
+            r = alloc_commit(s, &plan, wr);
+            pthread_mutex_unlock(&s->lock);
+        }
+        done += plan.step;
     }
     pthread_rwlock_unlock(&s->io_lock);
     if (r == 0)
@@ -506,6 +588,7 @@ static int set_clusters(struct qcow2 *s, uint64_t start, uint64_t end, int mode,
         mode = backing && s->version >= 3 ? 1 : 0;
     int r = 0;
     pthread_mutex_lock(&s->lock);
+    inflight_wait(s, start, end);
     for (uint64_t v = start; v < end && r == 0;) {
         uint64_t l1i = v >> (s->cluster_bits + s->l2_bits);
         uint64_t l2i = (v >> s->cluster_bits) & (l2n - 1);
@@ -647,6 +730,7 @@ int qcow2_write_compressed(struct blk *b, uint64_t off, const void *buf, size_t 
     }
     pthread_rwlock_rdlock(&s->io_lock);
     pthread_mutex_lock(&s->lock);
+    inflight_wait(s, off, off + cs);
     uint64_t l2n = 1ull << s->l2_bits;
     uint64_t l1i = off >> (s->cluster_bits + s->l2_bits);
     uint64_t l2i = (off >> s->cluster_bits) & (l2n - 1);

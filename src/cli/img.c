@@ -817,7 +817,7 @@ static int img_convert_cmd(int argc, char **argv)
     struct create_params p;
     memset(&p, 0, sizeof p);
     bool compress = false, prog_on = false, quiet = false, no_create = false,
-         share = false, target_zero = false;
+         share = false, target_zero = false, out_of_order = false;
     uint64_t sparse = 4096, threads = 0;
     int c;
     optind = 1;
@@ -834,7 +834,8 @@ static int img_convert_cmd(int argc, char **argv)
         case 'n': no_create = true; break;
         case 'U': share = true; break;
         case 't': cache = optarg; break;
-        case 'T': case 'W': case 'r': case 'C': break;
+        case 'W': out_of_order = true; break;
+        case 'T': case 'r': case 'C': break;
         case 'l':
             errorf("internal snapshots are not supported");
             return 1;
@@ -929,7 +930,7 @@ static int img_convert_cmd(int argc, char **argv)
         .src = src, .nsrc = nsrc, .dst = dst, .compress = compress,
         .sparse_size = sparse, .dst_is_zero = (!no_create || target_zero) && !p.backing[0],
         .top_only = p.backing[0] != 0, .threads = (unsigned)threads,
-        .progress = { prog_on ? show_progress : NULL, &ps },
+        .out_of_order = out_of_order, .progress = { prog_on ? show_progress : NULL, &ps },
     };
     if (no_create && !target_zero)
         cv.dst_is_zero = false;
