@@ -61,6 +61,7 @@ struct slot {
     unsigned nsegs;
     struct job job;
     bool ready;                  /* read; waiting to be written */
+    pthread_cond_t freed;        /* its window was written: the next may be read */
 };
 
 struct conv {
@@ -70,7 +71,7 @@ struct conv {
     unsigned max_segs;
     bool ordered;
     pthread_mutex_t lock;
-    pthread_cond_t not_empty, not_full, slot_free, slot_ready;
+    pthread_cond_t not_empty, not_full, slot_ready;
     struct job q[QUEUE_LEN];
     unsigned head, count;
     uint64_t enqueued;           /* jobs handed out so far (next seq) */
@@ -97,7 +98,8 @@ static void conv_fail(struct conv *cv, int r, const char *what, struct blk *b)
     }
     pthread_cond_broadcast(&cv->not_full);
     pthread_cond_broadcast(&cv->not_empty);
-    pthread_cond_broadcast(&cv->slot_free);
+    for (unsigned i = 0; i < cv->nslots; i++)
+        pthread_cond_broadcast(&cv->slots[i].freed);
     pthread_cond_broadcast(&cv->slot_ready);
     pthread_mutex_unlock(&cv->lock);
 }
@@ -200,7 +202,7 @@ static int read_into_slot(struct conv *cv, const struct job *j)
     struct slot *sl = &cv->slots[j->seq % cv->nslots];
     pthread_mutex_lock(&cv->lock);
     while (j->seq >= cv->written + cv->nslots && !cv->error)
-        pthread_cond_wait(&cv->slot_free, &cv->lock);
+        pthread_cond_wait(&sl->freed, &cv->lock);
     int err = cv->error;
     pthread_mutex_unlock(&cv->lock);
     if (err)
@@ -282,7 +284,7 @@ static void *conv_writer(void *arg)
         pthread_mutex_lock(&cv->lock);
         sl->ready = false;
         cv->written++;
-        pthread_cond_broadcast(&cv->slot_free);
+        pthread_cond_broadcast(&sl->freed);   /* a later reader may wait on it too */
         pthread_mutex_unlock(&cv->lock);
     }
     return NULL;
@@ -335,9 +337,10 @@ static int conv_setup(struct conv *cv, unsigned nworkers)
     cv->max_segs = (unsigned)(cv->window / (cv->c->sparse_size ? cv->c->sparse_size : 512)) + 2;
     if (!cv->ordered)
         return 0;
-    cv->nslots = nworkers + 2;
-    for (unsigned i = 0; i < cv->nslots; i++) {
+    for (unsigned i = 0; i < nworkers + 2; i++) {
         struct slot *sl = &cv->slots[i];
+        pthread_cond_init(&sl->freed, NULL);
+        cv->nslots++;
         if (posix_memalign((void **)&sl->buf, 4096, cv->window))
             return -ENOMEM;
         if (!(sl->segs = malloc(cv->max_segs * sizeof *sl->segs)))
@@ -361,7 +364,6 @@ int img_convert(struct img_convert *c, char *err)
     pthread_mutex_init(&cv.lock, NULL);
     pthread_cond_init(&cv.not_empty, NULL);
     pthread_cond_init(&cv.not_full, NULL);
-    pthread_cond_init(&cv.slot_free, NULL);
     pthread_cond_init(&cv.slot_ready, NULL);
     unsigned nt = c->threads ? c->threads : 4;
     pthread_t th[17];
@@ -447,11 +449,11 @@ int img_convert(struct img_convert *c, char *err)
     for (unsigned i = 0; i < cv.nslots; i++) {
         free(cv.slots[i].buf);
         free(cv.slots[i].segs);
+        pthread_cond_destroy(&cv.slots[i].freed);
     }
     pthread_mutex_destroy(&cv.lock);
     pthread_cond_destroy(&cv.not_empty);
     pthread_cond_destroy(&cv.not_full);
-    pthread_cond_destroy(&cv.slot_free);
     pthread_cond_destroy(&cv.slot_ready);
     return r;
 }
