@@ -7,8 +7,9 @@
  * the file outside the metadata lock.  Anything else — unallocated, zero,
  * compressed, shared with a snapshot — allocates fresh clusters, fills the
  * parts of them the request doesn't cover from the old content (backing
- * file, zeroes, decompressed data), writes data, then points the L2 entry
- * at them; the old clusters are released later (qcow2_refcount.c).
+ * file, zeroes, decompressed data), writes data — also outside the lock,
+ * with the guest clusters marked in flight meanwhile — then points the L2
+ * entry at them; the old clusters are released later (qcow2_refcount.c).
  */
 #include <errno.h>
 #include <stdlib.h>
