@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,7 @@ struct slot {
     struct seg *segs;
     unsigned nsegs;
     struct job job;
-    bool ready;                  /* read; waiting to be written */
-    pthread_cond_t freed;        /* its window was written: the next may be read */
+    atomic_bool ready;           /* read; waiting to be written */
 };
 
 struct conv {
@@ -71,11 +71,12 @@ struct conv {
     unsigned max_segs;
     bool ordered;
     pthread_mutex_t lock;
-    pthread_cond_t not_empty, not_full, slot_ready;
+    pthread_cond_t can_read;     /* a job (ordered: with a free slot) may be there */
+    pthread_cond_t not_full, slot_ready;
     struct job q[QUEUE_LEN];
     unsigned head, count;
     uint64_t enqueued;           /* jobs handed out so far (next seq) */
-    uint64_t written;            /* ordered: windows written (next seq to write) */
+    _Atomic uint64_t written;    /* ordered: windows written (next seq to write) */
     struct slot slots[NSLOT_MAX];
     unsigned nslots;
     bool done;
@@ -97,9 +98,7 @@ static void conv_fail(struct conv *cv, int r, const char *what, struct blk *b)
                  strerror(-r), *detail ? ": " : "", detail);
     }
     pthread_cond_broadcast(&cv->not_full);
-    pthread_cond_broadcast(&cv->not_empty);
-    for (unsigned i = 0; i < cv->nslots; i++)
-        pthread_cond_broadcast(&cv->slots[i].freed);
+    pthread_cond_broadcast(&cv->can_read);
     pthread_cond_broadcast(&cv->slot_ready);
     pthread_mutex_unlock(&cv->lock);
 }
@@ -178,35 +177,37 @@ static int write_compressed_range(struct conv *cv, const uint8_t *buf, uint64_t 
     return 0;
 }
 
+/* Can the next job be taken?  Ordered: only once its slot is free, i.e.
+ * the window nslots before it has been written (cv->lock held). */
+static bool job_takeable(struct conv *cv)
+{
+    return cv->count &&
+           (!cv->ordered || cv->q[cv->head].seq <
+                            atomic_load_explicit(&cv->written, memory_order_acquire) + cv->nslots);
+}
+
 /* Next job, or false when there are no more (or on error). */
 static bool take_job(struct conv *cv, struct job *j)
 {
     pthread_mutex_lock(&cv->lock);
-    while (!cv->count && !cv->done && !cv->error)
-        pthread_cond_wait(&cv->not_empty, &cv->lock);
-    bool got = !cv->error && cv->count;
+    while (!job_takeable(cv) && !(cv->done && !cv->count) && !cv->error)
+        pthread_cond_wait(&cv->can_read, &cv->lock);
+    bool got = !cv->error && job_takeable(cv);
     if (got) {
         *j = cv->q[cv->head];
         cv->head = (cv->head + 1) % QUEUE_LEN;
         cv->count--;
-        pthread_cond_signal(&cv->not_full);
+        if (cv->count == QUEUE_LEN / 2)        /* the producer refills half at once */
+            pthread_cond_signal(&cv->not_full);
     }
     pthread_mutex_unlock(&cv->lock);
     return got;
 }
 
-/* Ordered mode: read job j into its slot (free once the window nslots
- * before it is written) and hand it to the writer. */
+/* Ordered mode: read job j into its slot and hand it to the writer. */
 static int read_into_slot(struct conv *cv, const struct job *j)
 {
     struct slot *sl = &cv->slots[j->seq % cv->nslots];
-    pthread_mutex_lock(&cv->lock);
-    while (j->seq >= cv->written + cv->nslots && !cv->error)
-        pthread_cond_wait(&sl->freed, &cv->lock);
-    int err = cv->error;
-    pthread_mutex_unlock(&cv->lock);
-    if (err)
-        return 0;
     int r = blk_pread(j->src, j->soff, sl->buf, j->len);
     if (r < 0) {
         conv_fail(cv, r, "reading", j->src);
@@ -215,7 +216,7 @@ static int read_into_slot(struct conv *cv, const struct job *j)
     sl->nsegs = find_segs(cv->c, sl->buf, j->doff, j->len, sl->segs);
     sl->job = *j;
     pthread_mutex_lock(&cv->lock);
-    sl->ready = true;
+    atomic_store_explicit(&sl->ready, true, memory_order_release);
     pthread_cond_signal(&cv->slot_ready);
     pthread_mutex_unlock(&cv->lock);
     return 0;
@@ -263,29 +264,46 @@ static void *conv_worker(void *arg)
     return NULL;
 }
 
-/* Ordered mode: write the windows in sequence as their readers finish. */
+/*
+ * Ordered mode: write the windows in sequence as their readers finish.
+ * The writer is the critical path, so it takes no lock while windows are
+ * ready (slot->ready and cv->written are atomics), and wakes readers
+ * sparingly — every wake-up may put a reader on the writer's CPU: one
+ * reader per half ring of freed slots (reading is faster than writing, it
+ * refills them alone), all of them only when the writer finds the next
+ * window not read yet.
+ */
 static void *conv_writer(void *arg)
 {
     struct conv *cv = arg;
+    uint64_t next = 0, woken = 0;
+    unsigned batch = cv->nslots / 2;
     for (;;) {
-        pthread_mutex_lock(&cv->lock);
-        struct slot *sl = &cv->slots[cv->written % cv->nslots];
-        while (!cv->error && !sl->ready && !(cv->done && cv->written == cv->enqueued))
-            pthread_cond_wait(&cv->slot_ready, &cv->lock);
-        bool go = !cv->error && sl->ready;
-        pthread_mutex_unlock(&cv->lock);
-        if (!go)
-            break;
+        struct slot *sl = &cv->slots[next % cv->nslots];
+        if (!atomic_load_explicit(&sl->ready, memory_order_acquire)) {
+            pthread_mutex_lock(&cv->lock);
+            pthread_cond_broadcast(&cv->can_read);
+            woken = next;
+            while (!cv->error && !sl->ready && !(cv->done && next == cv->enqueued))
+                pthread_cond_wait(&cv->slot_ready, &cv->lock);
+            bool go = !cv->error && sl->ready;
+            pthread_mutex_unlock(&cv->lock);
+            if (!go)
+                break;
+        }
         int r = write_segs(cv, sl->buf, sl->job.doff, sl->segs, sl->nsegs);
         if (r < 0) {
             conv_fail(cv, r, "writing", cv->c->dst);
             break;
         }
-        pthread_mutex_lock(&cv->lock);
-        sl->ready = false;
-        cv->written++;
-        pthread_cond_broadcast(&sl->freed);   /* a later reader may wait on it too */
-        pthread_mutex_unlock(&cv->lock);
+        atomic_store_explicit(&sl->ready, false, memory_order_relaxed);
+        atomic_store_explicit(&cv->written, ++next, memory_order_release);
+        if (next - woken >= batch) {
+            pthread_mutex_lock(&cv->lock);
+            pthread_cond_signal(&cv->can_read);
+            woken = next;
+            pthread_mutex_unlock(&cv->lock);
+        }
     }
     return NULL;
 }
@@ -293,14 +311,16 @@ static void *conv_writer(void *arg)
 static int enqueue(struct conv *cv, struct job j)
 {
     pthread_mutex_lock(&cv->lock);
-    while (cv->count == QUEUE_LEN && !cv->error)
-        pthread_cond_wait(&cv->not_full, &cv->lock);
+    if (cv->count == QUEUE_LEN)
+        while (cv->count > QUEUE_LEN / 2 && !cv->error)
+            pthread_cond_wait(&cv->not_full, &cv->lock);
     int r = cv->error;
     if (!r) {
         j.seq = cv->enqueued++;
         cv->q[(cv->head + cv->count) % QUEUE_LEN] = j;
         cv->count++;
-        pthread_cond_signal(&cv->not_empty);
+        if (cv->count == 1 && job_takeable(cv))  /* else nobody can take it yet */
+            pthread_cond_signal(&cv->can_read);
     }
     pthread_mutex_unlock(&cv->lock);
     return r;
@@ -337,9 +357,8 @@ static int conv_setup(struct conv *cv, unsigned nworkers)
     cv->max_segs = (unsigned)(cv->window / (cv->c->sparse_size ? cv->c->sparse_size : 512)) + 2;
     if (!cv->ordered)
         return 0;
-    for (unsigned i = 0; i < nworkers + 2; i++) {
+    for (unsigned i = 0; i < nworkers + 4; i++) {
         struct slot *sl = &cv->slots[i];
-        pthread_cond_init(&sl->freed, NULL);
         cv->nslots++;
         if (posix_memalign((void **)&sl->buf, 4096, cv->window))
             return -ENOMEM;
@@ -362,7 +381,7 @@ int img_convert(struct img_convert *c, char *err)
         cv.window = cv.dst_cluster;
     cv.ordered = !c->compress && !c->out_of_order;
     pthread_mutex_init(&cv.lock, NULL);
-    pthread_cond_init(&cv.not_empty, NULL);
+    pthread_cond_init(&cv.can_read, NULL);
     pthread_cond_init(&cv.not_full, NULL);
     pthread_cond_init(&cv.slot_ready, NULL);
     unsigned nt = c->threads ? c->threads : 4;
@@ -430,7 +449,7 @@ int img_convert(struct img_convert *c, char *err)
     }
     pthread_mutex_lock(&cv.lock);
     cv.done = true;
-    pthread_cond_broadcast(&cv.not_empty);
+    pthread_cond_broadcast(&cv.can_read);
     pthread_cond_broadcast(&cv.slot_ready);
     pthread_mutex_unlock(&cv.lock);
     for (unsigned i = 0; i < started; i++)
@@ -449,10 +468,9 @@ int img_convert(struct img_convert *c, char *err)
     for (unsigned i = 0; i < cv.nslots; i++) {
         free(cv.slots[i].buf);
         free(cv.slots[i].segs);
-        pthread_cond_destroy(&cv.slots[i].freed);
     }
     pthread_mutex_destroy(&cv.lock);
-    pthread_cond_destroy(&cv.not_empty);
+    pthread_cond_destroy(&cv.can_read);
     pthread_cond_destroy(&cv.not_full);
     pthread_cond_destroy(&cv.slot_ready);
     return r;
