@@ -132,6 +132,27 @@ same big.qcow2 big.raw
 $V img convert -O qcow2 big.raw big2.qcow2
 qcheck big2.qcow2; same big.raw big2.qcow2
 
+# The convert pipeline (readers, one in-order writer; -W: every worker
+# writes): many windows of data, holes and written zeroes; the zeroes must
+# not be allocated, and the in-order target must be laid out contiguously.
+truncate -s 48M pipe.raw
+for i in $(seq 0 2 40); do
+    dd if=/dev/urandom of=pipe.raw bs=1M seek=$i count=1 conv=notrunc 2>/dev/null
+done
+dd if=/dev/zero of=pipe.raw bs=1M seek=41 count=3 conv=notrunc 2>/dev/null
+for opts in "" "-m 1" "-m 16" "-W" "-W -m 3"; do
+    rm -f pipe.qcow2
+    $V img convert $opts -O qcow2 pipe.raw pipe.qcow2 || fail "convert $opts"
+    qcheck pipe.qcow2; same pipe.raw pipe.qcow2
+    qemu-img map --output=json pipe.qcow2 | grep -q '"start": 42991616, "length": 7340032, "depth": 0, "present": false, "zero": true, "data": false' ||
+        fail "convert $opts allocated written zeroes"
+    $V img convert $opts -O raw pipe.qcow2 pipe2.raw || fail "convert $opts to raw"
+    cmp -s pipe.raw pipe2.raw || fail "convert $opts to raw differs"
+done
+rm -f pipe.qcow2
+$V img convert -O qcow2 pipe.raw pipe.qcow2
+qemu-img check pipe.qcow2 | grep -q '0.00% fragmented' || fail "in-order convert is fragmented"
+
 # Internal snapshots made by QEMU: Vessel writes must copy-on-write.
 qemu-img create -q -f qcow2 snap.qcow2 4M
 qemu-io -c "write -P 0x10 0 2M" snap.qcow2 >/dev/null
