@@ -198,7 +198,17 @@ static void fuse_pairs(struct block *b)
 
 /* A one-instruction block that is not cached: an instruction crossing a
  * page boundary, or code fetched from MMIO. */
-static struct block *build_single(struct rv_cpu *cpu, uint64_t pc)
+/* Point every instruction of b (and its closing pseudo-op) at its handler. */
+static void set_handlers(struct block *b, const void *const *labels)
+{
+    unsigned n = b->n;
+    if (!(rv_op_flags(b->ins[n - 1].op) & (RV_F_BRANCH | RV_F_JUMP | RV_F_SYSTEM)))
+        n++;                                /* the XOP_END close_block added */
+    for (unsigned k = 0; k < n; k++)
+        b->ins[k].h = labels[b->ins[k].op];
+}
+
+static struct block *build_single(struct rv_cpu *cpu, uint64_t pc, const void *const *labels)
 {
     struct block *b = cpu->rt->scratch;
     uint32_t lo, hi = 0;
@@ -212,10 +222,12 @@ static struct block *build_single(struct rv_cpu *cpu, uint64_t pc)
     b->pa = ~0ULL;
     close_block(b, 1, d.len, 0);
     b->chain_ok[0] = b->chain_ok[1] = 0;
+    set_handlers(b, labels);
     return b;
 }
 
-static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const uint8_t *host)
+static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const uint8_t *host,
+                           const void *const *labels)
 {
     struct rv_cpu_rt *rt = cpu->rt;
     const size_t need = sizeof(struct block) + (BLOCK_MAX_INSNS + 1) * sizeof(struct xinsn);
@@ -230,7 +242,7 @@ static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const u
         if ((bits & 3) == 3) {
             if (left - off < 4) {
                 if (n == 0)
-                    return build_single(cpu, pc);
+                    return build_single(cpu, pc, labels);
                 break;                      /* leave it to its own block */
             }
             bits |= load16(host + off + 2) << 16;
@@ -246,6 +258,7 @@ static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const u
     }
     close_block(b, n, off, pa);
     fuse_pairs(b);
+    set_handlers(b, labels);
     b->pa = pa;
     rt->arena_used += (sizeof(struct block) + (n + 1) * sizeof(struct xinsn) + 15) & ~(size_t)15;
 
@@ -257,7 +270,8 @@ static struct block *build(struct rv_cpu *cpu, uint64_t pc, uint64_t pa, const u
 }
 
 /* The block at pc, or NULL with an exception raised (fetch fault). */
-static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
+static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc,
+                                       const void *const *labels)
 {
     struct rv_cpu_rt *rt = cpu->rt;
     const struct tlb_entry *e = &rt->itlb[(pc >> PAGE_SHIFT) & (TLB_SIZE - 1)];
@@ -272,13 +286,13 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
         if (!rv_fetch_translate(cpu, pc, &pa, &h, &cacheable))
             return NULL;
         if (!cacheable)
-            return build_single(cpu, pc);   /* MMIO, or a page PMP splits */
+            return build_single(cpu, pc, labels);   /* MMIO, or a page PMP splits */
         host = h;
     }
     const struct bhash_slot *s = &rt->bhash[(pa >> 1) & ((1u << BHASH_BITS) - 1)];
     if (likely(s->pa == pa && s->gen == rt->gen))
         return s->b;
-    return build(cpu, pc, pa, host);
+    return build(cpu, pc, pa, host, labels);
 }
 
 /* ---- the interpreter ---- */
@@ -303,7 +317,7 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
 #define IMM ((uint64_t)(int64_t)i->imm)
 #define F   cpu->f
 
-#define NEXT do { i++; goto *labels[i->op]; } while (0)
+#define NEXT do { i++; goto *i->h; } while (0)
 
 /* Leave the block by exit K (pc set): straight into the chained successor
  * if there is one, else via a lookup.  Events from other threads are seen
@@ -319,7 +333,7 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc)
             bpc = pc;                                                          \
             icount += b->n;                                                    \
             i = b->ins;                                                        \
-            goto *labels[i->op];                                               \
+            goto *i->h;                                               \
         }                                                                      \
         k = K;                                                                 \
         goto block_exit;                                                       \
@@ -435,7 +449,7 @@ lookup:
     dtlb_w = rt->dtlb_w;
     {
         uint32_t gen = rt->gen;
-        struct block *nb = find_block(cpu, pc);
+        struct block *nb = find_block(cpu, pc, labels);
         if (unlikely(!nb)) {
             rv_take_exception(cpu, pc);
             pc = cpu->pc;
@@ -466,7 +480,7 @@ lookup:
     bpc = pc;
     icount += b->n;
     i = b->ins;
-    goto *labels[i->op];
+    goto *i->h;
 
 block_exit:             /* pc and k (which exit) are set; not chained yet */
     prev = b != rt->scratch && !RV_TRACE_SINGLE ? b : NULL;
@@ -511,7 +525,7 @@ L_JALR: {
         bpc = pc;
         icount += b->n;
         i = b->ins;
-        goto *labels[i->op];
+        goto *i->h;
     }
     k = 2;
     goto block_exit;
@@ -714,7 +728,7 @@ L_REMUW: {
 #define E_SW(s1)    STORE_AT(4, RS2, s1)
 #define E_SD(s1)    STORE_AT(8, RS2, s1)
 #define PAIR_HANDLER(A, B) \
-L_P_##A##_##B: E_##A(RS1); i++; E_##B(RS1); i++; goto *labels[i->op];
+L_P_##A##_##B: E_##A(RS1); i++; E_##B(RS1); i++; goto *i->h;
 #define PAIR_ROW_HANDLER(A) FUSABLE_WITH(PAIR_HANDLER, A)
     FUSABLE(PAIR_ROW_HANDLER)
     /* B reads A's result as its first operand: pass it in a register
@@ -722,7 +736,7 @@ L_P_##A##_##B: E_##A(RS1); i++; E_##B(RS1); i++; goto *labels[i->op];
      * forwarding would make the pair wait) */
 #define PAIR_DEP_HANDLER(A, B) \
 L_PD_##A##_##B: { uint64_t dv_ = V_##A(RS1); RD = dv_; i++; E_##B(dv_); i++; \
-                  goto *labels[i->op]; }
+                  goto *i->h; }
 #define PAIR_DEP_ROW_HANDLER(A) FUSABLE_WITH(PAIR_DEP_HANDLER, A)
     FUSABLE_ALU(PAIR_DEP_ROW_HANDLER)
 #define PAIR_EXIT_HANDLER(A, B) L_P_##A##_##B: E_##A(RS1); i++; goto L_##B;

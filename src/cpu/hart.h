@@ -94,6 +94,7 @@ enum { CTX_U, CTX_S, CTX_S_SUM, CTX_M, CTX_COUNT };
  * guest-physical address and live in an arena that is emptied in one go on
  * fence.i (bumping `gen` invalidates the whole hash table). */
 struct xinsn {              /* decoded instruction, as the interpreter wants it */
+    const void *h;          /* its handler in the interpreter (exec.c) */
     uint16_t op;            /* enum rv_op, or an interpreter pseudo-op (exec.c) */
     uint8_t  rd;            /* 32 = discard (x0) for integer destinations */
     uint8_t  rs1, rs2;
