@@ -38,26 +38,37 @@
                            X(A, JAL) X(A, JALR)
 #define EXIT_OPS(X) X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU) X(JAL) X(JALR)
 
+/* Every family of fused handlers exists twice: plain, and reading the
+ * first instruction's rs1 from `acc`, the value the previous handler left
+ * in a host register (see fuse_pairs). */
+#define PAIR_FAMILIES(P) \
+    FUSABLE(P##_ROW) \
+    FUSABLE(P##_EXIT_ROW) \
+    FUSABLE_ALU(P##_DEP_ROW)
+
 enum {
     XOP_END = RV_OP_COUNT,      /* pseudo-op closing a block that falls through */
 #define PAIR_ENUM(A, B) XOP_P_##A##_##B,
-#define PAIR_ROW_ENUM(A) FUSABLE_WITH(PAIR_ENUM, A)
-    FUSABLE(PAIR_ROW_ENUM)
-#define PAIR_EXIT_ROW_ENUM(A) FUSABLE_EXIT(PAIR_ENUM, A)
-    FUSABLE(PAIR_EXIT_ROW_ENUM)
 #define PAIR_DEP_ENUM(A, B) XOP_PD_##A##_##B,
-#define PAIR_DEP_ROW_ENUM(A) FUSABLE_WITH(PAIR_DEP_ENUM, A)
-    FUSABLE_ALU(PAIR_DEP_ROW_ENUM)
-#undef PAIR_DEP_ROW_ENUM
-#undef PAIR_DEP_ENUM
-#undef PAIR_EXIT_ROW_ENUM
-#undef PAIR_ROW_ENUM
-#undef PAIR_ENUM
+#define PE_ROW(A) FUSABLE_WITH(PAIR_ENUM, A)
+#define PE_EXIT_ROW(A) FUSABLE_EXIT(PAIR_ENUM, A)
+#define PE_DEP_ROW(A) FUSABLE_WITH(PAIR_DEP_ENUM, A)
+    PAIR_FAMILIES(PE)
+#define ACC_ENUM(A) XOP_A_##A,
+    FUSABLE(ACC_ENUM)
+#define APAIR_ENUM(A, B) XOP_AP_##A##_##B,
+#define APAIR_DEP_ENUM(A, B) XOP_APD_##A##_##B,
+#define APE_ROW(A) FUSABLE_WITH(APAIR_ENUM, A)
+#define APE_EXIT_ROW(A) FUSABLE_EXIT(APAIR_ENUM, A)
+#define APE_DEP_ROW(A) FUSABLE_WITH(APAIR_DEP_ENUM, A)
+    PAIR_FAMILIES(APE)
     XOP_COUNT
 };
 #define XOP_PAIR_BASE (XOP_END + 1)
 #define XOP_PAIR_EXIT_BASE (XOP_PAIR_BASE + FI_COUNT * FI_COUNT)
 #define XOP_PAIR_DEP_BASE (XOP_PAIR_EXIT_BASE + FI_COUNT * FE_COUNT)
+#define XOP_ACC_BASE (XOP_PAIR_DEP_BASE + FA_COUNT * FI_COUNT)
+#define XOP_ACC_SHIFT (XOP_ACC_BASE + FI_COUNT - XOP_PAIR_BASE) /* pair -> its acc form */
 
 enum {
 #define FI_ENUM(A) FI_##A,
@@ -168,36 +179,67 @@ static void close_block(struct block *b, unsigned n, unsigned off, uint64_t pa)
 }
 
 /* Turn adjacent fusable instructions into pairs.  The second one stays in
- * place (the pair handler reads it and skips it). */
+ * place (the pair handler reads it and skips it).
+ *
+ * Every fused handler and fusable op also leaves the value it wrote last in
+ * `acc`, a host register.  `last` tracks, along the block, which guest
+ * register acc mirrors; an instruction whose first operand is that register
+ * gets the acc form of its handler and reads it from there: one load less
+ * and no wait for the store of the previous handler to forward. */
 static void fuse_pairs(struct block *b)
 {
-    for (unsigned k = 0; k + 1 < b->n; k++) {
-        unsigned a = fusable_index[b->ins[k].op], c = fusable_index[b->ins[k + 1].op];
-        unsigned e = exit_index[b->ins[k + 1].op];
-        if (RV_TRACE_SINGLE || !a)
+    int last = -1;                          /* guest register held in acc */
+    for (unsigned k = 0; k < b->n; k++) {
+        struct xinsn *x = &b->ins[k];
+        unsigned a = fusable_index[x->op];
+        if (RV_TRACE_SINGLE || !a) {
+            last = -1;                      /* may write any register */
             continue;
+        }
+        bool alu = a - 1 < FA_COUNT;
+        if (alu && last > 0 && x->rs1 != last && x->rs2 == last && commutative[x->op]) {
+            uint8_t t = x->rs1;
+            x->rs1 = x->rs2;
+            x->rs2 = t;
+        }
+        bool from_acc = last > 0 && x->rs1 == last;
+        struct xinsn *y = k + 1 < b->n ? &b->ins[k + 1] : NULL;
+        unsigned c = y ? fusable_index[y->op] : 0;
+        unsigned e = y ? exit_index[y->op] : 0;
+        unsigned op, xop = x->op;
         if (c) {
-            struct xinsn *x = &b->ins[k], *y = &b->ins[k + 1];
-            bool alu = a - 1 < FA_COUNT;
             if (alu && y->rs1 != x->rd && y->rs2 == x->rd && commutative[y->op]) {
                 uint8_t t = y->rs1;         /* so that rs1 is the one forwarded */
                 y->rs1 = y->rs2;
                 y->rs2 = t;
             }
             if (alu && y->rs1 == x->rd)
-                x->op = (uint16_t)(XOP_PAIR_DEP_BASE + (a - 1) * FI_COUNT + (c - 1));
+                op = XOP_PAIR_DEP_BASE + (a - 1) * FI_COUNT + (c - 1);
             else
-                x->op = (uint16_t)(XOP_PAIR_BASE + (a - 1) * FI_COUNT + (c - 1));
+                op = XOP_PAIR_BASE + (a - 1) * FI_COUNT + (c - 1);
+            if (from_acc)
+                op += XOP_ACC_SHIFT;
+        } else if (e) {
+            op = XOP_PAIR_EXIT_BASE + (a - 1) * FE_COUNT + (e - 1);
+            if (from_acc)
+                op += XOP_ACC_SHIFT;
+        } else {
+            op = from_acc ? XOP_ACC_BASE + (a - 1) : x->op;
+        }
+        x->op = (uint16_t)op;
+        /* a store leaves acc alone; every other fusable op sets it */
+        if (!(rv_op_flags(xop) & RV_F_STORE))
+            last = x->rd == 32 ? -1 : x->rd;
+        if (c) {
+            if (!(rv_op_flags(y->op) & RV_F_STORE))
+                last = y->rd == 32 ? -1 : y->rd;
             k++;
         } else if (e) {
-            b->ins[k].op = (uint16_t)(XOP_PAIR_EXIT_BASE + (a - 1) * FE_COUNT + (e - 1));
             k++;
         }
     }
 }
 
-/* A one-instruction block that is not cached: an instruction crossing a
- * page boundary, or code fetched from MMIO. */
 /* Point every instruction of b (and its closing pseudo-op) at its handler. */
 static void set_handlers(struct block *b, const void *const *labels)
 {
@@ -343,10 +385,14 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc,
 #define LOAD_AT(dst, SZ, CONV, base) do {                                     \
         uint64_t va_ = (base) + IMM, v_;                                       \
         const struct tlb_entry *e_ = &dtlb_r[(va_ >> PAGE_SHIFT) & (TLB_SIZE - 1)]; \
-        if (likely(e_->tag == (va_ & (PAGE_MASK | (SZ - 1)))))                  \
+        if (likely(e_->tag == (va_ & (PAGE_MASK | (SZ - 1))))) {                \
             v_ = LD##SZ(va_ + e_->addend);                                     \
-        else if (unlikely(!rv_load_slow(cpu, va_, SZ, &v_)))                   \
-            goto exception;                                                    \
+        } else {                /* own temporary: keeps v_ in a register */   \
+            uint64_t s_;                                                       \
+            if (unlikely(!rv_load_slow(cpu, va_, SZ, &s_)))                    \
+                goto exception;                                                \
+            v_ = s_;                                                           \
+        }                                                                      \
         dst = CONV(v_);                                                        \
     } while (0)
 #define LOAD_INTO(dst, SZ, CONV) LOAD_AT(dst, SZ, CONV, RS1)
@@ -397,6 +443,46 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc,
         RD = W == 32 ? SX32(o_) : (uint64_t)o_; NEXT;                          \
     } while (0)
 
+/* value of each ALU op given its first operand, then every fusable op
+     * as a statement with its first operand (register or forwarded) */
+#define V_ADDIW(s1) SX32((s1) + IMM)
+#define V_XOR(s1)   ((s1) ^ RS2)
+#define V_ADD(s1)   ((s1) + RS2)
+#define V_OR(s1)    ((s1) | RS2)
+#define V_SRLIW(s1) SX32((uint32_t)(s1) >> i->imm)
+#define V_SLLIW(s1) SX32((uint32_t)(s1) << i->imm)
+#define V_ADDW(s1)  SX32((s1) + RS2)
+#define V_ADDI(s1)  ((s1) + IMM)
+#define V_SLLI(s1)  ((s1) << i->imm)
+#define V_SRLI(s1)  ((s1) >> i->imm)
+#define V_AND(s1)   ((s1) & RS2)
+#define V_ANDI(s1)  ((s1) & IMM)
+#define V_XORI(s1)  ((s1) ^ IMM)
+#define V_SUB(s1)   ((s1) - RS2)
+#define V_SUBW(s1)  SX32((s1) - RS2)
+#define V_MUL(s1)   ((s1) * RS2)
+#define E_ADDIW(s1) RD = acc = V_ADDIW(s1)
+#define E_XOR(s1) RD = acc = V_XOR(s1)
+#define E_ADD(s1) RD = acc = V_ADD(s1)
+#define E_OR(s1) RD = acc = V_OR(s1)
+#define E_SRLIW(s1) RD = acc = V_SRLIW(s1)
+#define E_SLLIW(s1) RD = acc = V_SLLIW(s1)
+#define E_ADDW(s1) RD = acc = V_ADDW(s1)
+#define E_ADDI(s1) RD = acc = V_ADDI(s1)
+#define E_SLLI(s1) RD = acc = V_SLLI(s1)
+#define E_SRLI(s1) RD = acc = V_SRLI(s1)
+#define E_AND(s1) RD = acc = V_AND(s1)
+#define E_ANDI(s1) RD = acc = V_ANDI(s1)
+#define E_XORI(s1) RD = acc = V_XORI(s1)
+#define E_SUB(s1) RD = acc = V_SUB(s1)
+#define E_SUBW(s1) RD = acc = V_SUBW(s1)
+#define E_MUL(s1) RD = acc = V_MUL(s1)
+#define E_LW(s1)    LOAD_AT(acc, 4, SX32, s1); RD = acc
+#define E_LD(s1)    LOAD_AT(acc, 8, ZX, s1); RD = acc
+#define E_LBU(s1)   LOAD_AT(acc, 1, ZX, s1); RD = acc
+#define E_SW(s1)    STORE_AT(4, RS2, s1)
+#define E_SD(s1)    STORE_AT(8, RS2, s1)
+
 static void interp_execute(struct rv_cpu *cpu)
 {
 #pragma GCC diagnostic push
@@ -408,18 +494,19 @@ static void interp_execute(struct rv_cpu *cpu)
 #undef RV_OP_LABEL
         [XOP_END] = &&L_END,
 #define PAIR_LABEL(A, B) [XOP_P_##A##_##B] = &&L_P_##A##_##B,
-#define PAIR_ROW_LABEL(A) FUSABLE_WITH(PAIR_LABEL, A)
-        FUSABLE(PAIR_ROW_LABEL)
-#define PAIR_EXIT_ROW_LABEL(A) FUSABLE_EXIT(PAIR_LABEL, A)
-        FUSABLE(PAIR_EXIT_ROW_LABEL)
 #define PAIR_DEP_LABEL(A, B) [XOP_PD_##A##_##B] = &&L_PD_##A##_##B,
-#define PAIR_DEP_ROW_LABEL(A) FUSABLE_WITH(PAIR_DEP_LABEL, A)
-        FUSABLE_ALU(PAIR_DEP_ROW_LABEL)
-#undef PAIR_DEP_ROW_LABEL
-#undef PAIR_DEP_LABEL
-#undef PAIR_EXIT_ROW_LABEL
-#undef PAIR_ROW_LABEL
-#undef PAIR_LABEL
+#define PL_ROW(A) FUSABLE_WITH(PAIR_LABEL, A)
+#define PL_EXIT_ROW(A) FUSABLE_EXIT(PAIR_LABEL, A)
+#define PL_DEP_ROW(A) FUSABLE_WITH(PAIR_DEP_LABEL, A)
+        PAIR_FAMILIES(PL)
+#define ACC_LABEL(A) [XOP_A_##A] = &&L_A_##A,
+        FUSABLE(ACC_LABEL)
+#define APAIR_LABEL(A, B) [XOP_AP_##A##_##B] = &&L_AP_##A##_##B,
+#define APAIR_DEP_LABEL(A, B) [XOP_APD_##A##_##B] = &&L_APD_##A##_##B,
+#define APL_ROW(A) FUSABLE_WITH(APAIR_LABEL, A)
+#define APL_EXIT_ROW(A) FUSABLE_EXIT(APAIR_LABEL, A)
+#define APL_DEP_ROW(A) FUSABLE_WITH(APAIR_DEP_LABEL, A)
+        PAIR_FAMILIES(APL)
     };
 #pragma GCC diagnostic pop
     struct rv_cpu_rt *rt = cpu->rt;
@@ -430,6 +517,7 @@ static void interp_execute(struct rv_cpu *cpu)
     const struct xinsn *i;
     int budget = BUDGET, k = 0, prev_k = 0;
     uint64_t icount = cpu->instret;     /* instret, in a register */
+    uint64_t acc = 0;                   /* see fuse_pairs */
 
 lookup:
     if (unlikely(__atomic_load_n(&rt->events, __ATOMIC_RELAXED) || --budget <= 0)) {
@@ -543,41 +631,21 @@ L_BGEU: BRANCH(RS1 >= RS2);
 
 L_LB:  LOAD_INTO(RD, 1, SX8); NEXT;
 L_LH:  LOAD_INTO(RD, 2, SX16); NEXT;
-L_LW:  LOAD_INTO(RD, 4, SX32); NEXT;
-L_LD:  LOAD_INTO(RD, 8, ZX); NEXT;
-L_LBU: LOAD_INTO(RD, 1, ZX); NEXT;
 L_LHU: LOAD_INTO(RD, 2, ZX); NEXT;
 L_LWU: LOAD_INTO(RD, 4, ZX); NEXT;
 L_SB:  STORE(1, RS2); NEXT;
 L_SH:  STORE(2, RS2); NEXT;
-L_SW:  STORE(4, RS2); NEXT;
-L_SD:  STORE(8, RS2); NEXT;
 
-L_ADDI:  RD = RS1 + IMM; NEXT;
 L_SLTI:  RD = (int64_t)RS1 < (int64_t)IMM; NEXT;
 L_SLTIU: RD = RS1 < IMM; NEXT;
-L_XORI:  RD = RS1 ^ IMM; NEXT;
 L_ORI:   RD = RS1 | IMM; NEXT;
-L_ANDI:  RD = RS1 & IMM; NEXT;
-L_SLLI:  RD = RS1 << i->imm; NEXT;
-L_SRLI:  RD = RS1 >> i->imm; NEXT;
 L_SRAI:  RD = (uint64_t)((int64_t)RS1 >> i->imm); NEXT;
-L_ADD:   RD = RS1 + RS2; NEXT;
-L_SUB:   RD = RS1 - RS2; NEXT;
 L_SLL:   RD = RS1 << (RS2 & 63); NEXT;
 L_SLT:   RD = (int64_t)RS1 < (int64_t)RS2; NEXT;
 L_SLTU:  RD = RS1 < RS2; NEXT;
-L_XOR:   RD = RS1 ^ RS2; NEXT;
 L_SRL:   RD = RS1 >> (RS2 & 63); NEXT;
 L_SRA:   RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;
-L_OR:    RD = RS1 | RS2; NEXT;
-L_AND:   RD = RS1 & RS2; NEXT;
-L_ADDIW: RD = SX32(RS1 + IMM); NEXT;
-L_SLLIW: RD = SX32((uint32_t)RS1 << i->imm); NEXT;
-L_SRLIW: RD = SX32((uint32_t)RS1 >> i->imm); NEXT;
 L_SRAIW: RD = SX32((int32_t)RS1 >> i->imm); NEXT;
-L_ADDW:  RD = SX32(RS1 + RS2); NEXT;
-L_SUBW:  RD = SX32(RS1 - RS2); NEXT;
 L_SLLW:  RD = SX32((uint32_t)RS1 << (RS2 & 31)); NEXT;
 L_SRLW:  RD = SX32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
 L_SRAW:  RD = SX32((int32_t)RS1 >> (RS2 & 31)); NEXT;
@@ -649,7 +717,6 @@ L_SFENCE_VMA:
     goto sys_next;
 
     /* ---- M ---- */
-L_MUL:    RD = RS1 * RS2; NEXT;
 L_MULH:   RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64); NEXT;
 L_MULHSU: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;
 L_MULHU:  RD = (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64); NEXT;
@@ -688,60 +755,34 @@ L_REMUW: {
 }
 
     /* ---- fused pairs ---- */
-    /* value of each ALU op given its first operand, then every fusable op
-     * as a statement with its first operand (register or forwarded) */
-#define V_ADDIW(s1) SX32((s1) + IMM)
-#define V_XOR(s1)   ((s1) ^ RS2)
-#define V_ADD(s1)   ((s1) + RS2)
-#define V_OR(s1)    ((s1) | RS2)
-#define V_SRLIW(s1) SX32((uint32_t)(s1) >> i->imm)
-#define V_SLLIW(s1) SX32((uint32_t)(s1) << i->imm)
-#define V_ADDW(s1)  SX32((s1) + RS2)
-#define V_ADDI(s1)  ((s1) + IMM)
-#define V_SLLI(s1)  ((s1) << i->imm)
-#define V_SRLI(s1)  ((s1) >> i->imm)
-#define V_AND(s1)   ((s1) & RS2)
-#define V_ANDI(s1)  ((s1) & IMM)
-#define V_XORI(s1)  ((s1) ^ IMM)
-#define V_SUB(s1)   ((s1) - RS2)
-#define V_SUBW(s1)  SX32((s1) - RS2)
-#define V_MUL(s1)   ((s1) * RS2)
-#define E_ADDIW(s1) RD = V_ADDIW(s1)
-#define E_XOR(s1)   RD = V_XOR(s1)
-#define E_ADD(s1)   RD = V_ADD(s1)
-#define E_OR(s1)    RD = V_OR(s1)
-#define E_SRLIW(s1) RD = V_SRLIW(s1)
-#define E_SLLIW(s1) RD = V_SLLIW(s1)
-#define E_ADDW(s1)  RD = V_ADDW(s1)
-#define E_ADDI(s1)  RD = V_ADDI(s1)
-#define E_SLLI(s1)  RD = V_SLLI(s1)
-#define E_SRLI(s1)  RD = V_SRLI(s1)
-#define E_AND(s1)   RD = V_AND(s1)
-#define E_ANDI(s1)  RD = V_ANDI(s1)
-#define E_XORI(s1)  RD = V_XORI(s1)
-#define E_SUB(s1)   RD = V_SUB(s1)
-#define E_SUBW(s1)  RD = V_SUBW(s1)
-#define E_MUL(s1)   RD = V_MUL(s1)
-#define E_LW(s1)    LOAD_AT(RD, 4, SX32, s1)
-#define E_LD(s1)    LOAD_AT(RD, 8, ZX, s1)
-#define E_LBU(s1)   LOAD_AT(RD, 1, ZX, s1)
-#define E_SW(s1)    STORE_AT(4, RS2, s1)
-#define E_SD(s1)    STORE_AT(8, RS2, s1)
-#define PAIR_HANDLER(A, B) \
-L_P_##A##_##B: E_##A(RS1); i++; E_##B(RS1); i++; goto *i->h;
-#define PAIR_ROW_HANDLER(A) FUSABLE_WITH(PAIR_HANDLER, A)
-    FUSABLE(PAIR_ROW_HANDLER)
+    /* single fusable ops, plain and taking rs1 from acc */
+#define SINGLE_HANDLER(A) L_##A: E_##A(RS1); NEXT;
+    FUSABLE(SINGLE_HANDLER)
+#define ACC_HANDLER(A) L_A_##A: E_##A(acc); NEXT;
+    FUSABLE(ACC_HANDLER)
+#define PAIR_HANDLER(A, B, P, S1) \
+L_##P##_##A##_##B: E_##A(S1); i++; E_##B(RS1); i++; goto *i->h;
     /* B reads A's result as its first operand: pass it in a register
      * instead of through the guest register file (store-to-load
      * forwarding would make the pair wait) */
-#define PAIR_DEP_HANDLER(A, B) \
-L_PD_##A##_##B: { uint64_t dv_ = V_##A(RS1); RD = dv_; i++; E_##B(dv_); i++; \
-                  goto *i->h; }
-#define PAIR_DEP_ROW_HANDLER(A) FUSABLE_WITH(PAIR_DEP_HANDLER, A)
-    FUSABLE_ALU(PAIR_DEP_ROW_HANDLER)
-#define PAIR_EXIT_HANDLER(A, B) L_P_##A##_##B: E_##A(RS1); i++; goto L_##B;
-#define PAIR_EXIT_ROW_HANDLER(A) FUSABLE_EXIT(PAIR_EXIT_HANDLER, A)
-    FUSABLE(PAIR_EXIT_ROW_HANDLER)
+#define PAIR_DEP_HANDLER(A, B, P, S1) \
+L_##P##D_##A##_##B: { uint64_t dv_ = V_##A(S1); RD = acc = dv_; i++; E_##B(dv_); i++; \
+                      goto *i->h; }
+#define PAIR_EXIT_HANDLER(A, B, P, S1) L_##P##_##A##_##B: E_##A(S1); i++; goto L_##B;
+#define PH(A, B) PAIR_HANDLER(A, B, P, RS1)
+#define PH_DEP(A, B) PAIR_DEP_HANDLER(A, B, P, RS1)
+#define PH_EXIT(A, B) PAIR_EXIT_HANDLER(A, B, P, RS1)
+#define PH_ROW(A) FUSABLE_WITH(PH, A)
+#define PH_EXIT_ROW(A) FUSABLE_EXIT(PH_EXIT, A)
+#define PH_DEP_ROW(A) FUSABLE_WITH(PH_DEP, A)
+    PAIR_FAMILIES(PH)
+#define APH(A, B) PAIR_HANDLER(A, B, AP, acc)
+#define APH_DEP(A, B) PAIR_DEP_HANDLER(A, B, AP, acc)
+#define APH_EXIT(A, B) PAIR_EXIT_HANDLER(A, B, AP, acc)
+#define APH_ROW(A) FUSABLE_WITH(APH, A)
+#define APH_EXIT_ROW(A) FUSABLE_EXIT(APH_EXIT, A)
+#define APH_DEP_ROW(A) FUSABLE_WITH(APH_DEP, A)
+    PAIR_FAMILIES(APH)
 
     /* ---- A ---- */
 L_LR_W: {
