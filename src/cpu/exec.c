@@ -24,12 +24,13 @@
  * load or store that traps does so with `i` at itself, so a pair behaves
  * exactly like its two instructions in order. */
 #define FUSABLE_ALU(X) X(ADDIW) X(XOR) X(ADD) X(OR) X(SRLIW) X(SLLIW) X(ADDW) X(ADDI) \
-                   X(SLLI) X(SRLI) X(AND) X(ANDI) X(XORI) X(SUB) X(SUBW) X(MUL)
+                   X(SLLI) X(SRLI) X(AND) X(ANDI) X(XORI) X(SUB) X(SUBW) X(MUL) \
+                   X(MV) X(SEXTW)
 #define FUSABLE(X) FUSABLE_ALU(X) X(LW) X(LD) X(LBU) X(SW) X(SD)
 #define FUSABLE_WITH(X, A) X(A, ADDIW) X(A, XOR) X(A, ADD) X(A, OR) X(A, SRLIW) \
                    X(A, SLLIW) X(A, ADDW) X(A, ADDI) X(A, SLLI) X(A, SRLI) X(A, AND) \
                    X(A, ANDI) X(A, XORI) X(A, SUB) X(A, SUBW) X(A, MUL) \
-                   X(A, LW) X(A, LD) X(A, LBU) X(A, SW) X(A, SD)
+                   X(A, MV) X(A, SEXTW) X(A, LW) X(A, LD) X(A, LBU) X(A, SW) X(A, SD)
 
 /* A fusable instruction followed by the control transfer ending the block:
  * the pair handler runs the first and jumps straight (not through the
@@ -46,8 +47,20 @@
     FUSABLE(P##_EXIT_ROW) \
     FUSABLE_ALU(P##_DEP_ROW)
 
+/* Interpreter pseudo-ops below the fused ones.  Register copies are so
+ * common (c.mv, mv, sext.w: a sixth of SHA-256's instructions) that they
+ * get handlers that read one register and no immediate. */
 enum {
-    XOP_END = RV_OP_COUNT,      /* pseudo-op closing a block that falls through */
+    XOP_END = RV_OP_COUNT,      /* closes a block that falls through */
+    XOP_MV,                     /* rd = rs1: add rd, x0, rs / addi rd, rs, 0 */
+    XOP_SEXTW,                  /* rd = sext32(rs1): addiw rd, rs, 0 */
+    XOP_SIMPLE_COUNT
+};
+#define RV_OP_MV XOP_MV         /* so that the FUSABLE lists can name them */
+#define RV_OP_SEXTW XOP_SEXTW
+
+enum {
+    XOP_FUSED_FIRST_ = XOP_SIMPLE_COUNT - 1,
 #define PAIR_ENUM(A, B) XOP_P_##A##_##B,
 #define PAIR_DEP_ENUM(A, B) XOP_PD_##A##_##B,
 #define PE_ROW(A) FUSABLE_WITH(PAIR_ENUM, A)
@@ -64,7 +77,7 @@ enum {
     PAIR_FAMILIES(APE)
     XOP_COUNT
 };
-#define XOP_PAIR_BASE (XOP_END + 1)
+#define XOP_PAIR_BASE XOP_SIMPLE_COUNT
 #define XOP_PAIR_EXIT_BASE (XOP_PAIR_BASE + FI_COUNT * FI_COUNT)
 #define XOP_PAIR_DEP_BASE (XOP_PAIR_EXIT_BASE + FI_COUNT * FE_COUNT)
 #define XOP_ACC_BASE (XOP_PAIR_DEP_BASE + FA_COUNT * FI_COUNT)
@@ -78,7 +91,7 @@ enum {
 };
 
 /* fusable index + 1 of each op, 0 = not fusable */
-static const uint8_t fusable_index[RV_OP_COUNT] = {
+static const uint8_t fusable_index[XOP_SIMPLE_COUNT] = {
 #define FUS_INDEX(A) [RV_OP_##A] = FI_##A + 1,
     FUSABLE(FUS_INDEX)
 #undef FUS_INDEX
@@ -92,7 +105,7 @@ enum {
 };
 
 /* ops whose two register operands may be swapped */
-static const bool commutative[RV_OP_COUNT] = {
+static const bool commutative[XOP_SIMPLE_COUNT] = {
     [RV_OP_ADD] = true, [RV_OP_XOR] = true, [RV_OP_OR] = true, [RV_OP_AND] = true,
     [RV_OP_ADDW] = true, [RV_OP_MUL] = true,
 };
@@ -105,7 +118,7 @@ enum {
 };
 
 /* index + 1 of each block-ending op that pairs with a fusable one */
-static const uint8_t exit_index[RV_OP_COUNT] = {
+static const uint8_t exit_index[XOP_SIMPLE_COUNT] = {
 #define EXIT_INDEX(A) [RV_OP_##A] = FE_##A + 1,
     EXIT_OPS(EXIT_INDEX)
 #undef EXIT_INDEX
@@ -188,6 +201,15 @@ static void close_block(struct block *b, unsigned n, unsigned off, uint64_t pa)
  * and no wait for the store of the previous handler to forward. */
 static void fuse_pairs(struct block *b)
 {
+    for (unsigned k = 0; k < b->n; k++) {
+        struct xinsn *x = &b->ins[k];
+        if ((x->op == RV_OP_ADD && (x->rs1 == 0 || x->rs2 == 0)) ||
+            ((x->op == RV_OP_ADDI || x->op == RV_OP_ADDIW) && x->imm == 0)) {
+            if (x->op == RV_OP_ADD && x->rs1 == 0)
+                x->rs1 = x->rs2;
+            x->op = x->op == RV_OP_ADDIW ? XOP_SEXTW : XOP_MV;
+        }
+    }
     int last = -1;                          /* guest register held in acc */
     for (unsigned k = 0; k < b->n; k++) {
         struct xinsn *x = &b->ins[k];
@@ -461,6 +483,8 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc,
 #define V_SUB(s1)   ((s1) - RS2)
 #define V_SUBW(s1)  SX32((s1) - RS2)
 #define V_MUL(s1)   ((s1) * RS2)
+#define V_MV(s1)    (s1)
+#define V_SEXTW(s1) SX32(s1)
 #define E_ADDIW(s1) RD = acc = V_ADDIW(s1)
 #define E_XOR(s1) RD = acc = V_XOR(s1)
 #define E_ADD(s1) RD = acc = V_ADD(s1)
@@ -477,6 +501,8 @@ static inline struct block *find_block(struct rv_cpu *cpu, uint64_t pc,
 #define E_SUB(s1) RD = acc = V_SUB(s1)
 #define E_SUBW(s1) RD = acc = V_SUBW(s1)
 #define E_MUL(s1) RD = acc = V_MUL(s1)
+#define E_MV(s1) RD = acc = V_MV(s1)
+#define E_SEXTW(s1) RD = acc = V_SEXTW(s1)
 #define E_LW(s1)    LOAD_AT(acc, 4, SX32, s1); RD = acc
 #define E_LD(s1)    LOAD_AT(acc, 8, ZX, s1); RD = acc
 #define E_LBU(s1)   LOAD_AT(acc, 1, ZX, s1); RD = acc
@@ -493,6 +519,8 @@ static void interp_execute(struct rv_cpu *cpu)
         RV_OPS(RV_OP_LABEL)
 #undef RV_OP_LABEL
         [XOP_END] = &&L_END,
+        [XOP_MV] = &&L_MV,
+        [XOP_SEXTW] = &&L_SEXTW,
 #define PAIR_LABEL(A, B) [XOP_P_##A##_##B] = &&L_P_##A##_##B,
 #define PAIR_DEP_LABEL(A, B) [XOP_PD_##A##_##B] = &&L_PD_##A##_##B,
 #define PL_ROW(A) FUSABLE_WITH(PAIR_LABEL, A)
