@@ -280,6 +280,17 @@ int blk_preadv(struct blk *b, uint64_t off, const struct iovec *iov, int cnt)
     return b->drv->preadv(b, off, iov, cnt, len);
 }
 
+int blk_try_preadv(struct blk *b, uint64_t off, const struct iovec *iov, int cnt)
+{
+    if (cnt < 0)
+        return -EINVAL;
+    size_t len = iov_size(iov, cnt);
+    int r = check_range(b, off, len);
+    if (r < 0 || len == 0)
+        return r;
+    return b->drv->preadv_nowait ? b->drv->preadv_nowait(b, off, iov, cnt, len) : -EAGAIN;
+}
+
 /* A probed raw image must not be turned into something that probes as
  * another format: a guest could plant a qcow2 header with a host file as
  * its "backing file".  Name the format explicitly to write such data. */

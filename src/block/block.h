@@ -99,6 +99,14 @@ int blk_pwrite(struct blk *b, uint64_t offset, const void *buf, size_t len);
 int blk_preadv(struct blk *b, uint64_t offset, const struct iovec *iov, int iovcnt);
 int blk_pwritev(struct blk *b, uint64_t offset, const struct iovec *iov, int iovcnt);
 
+/* Read only if no waiting is needed: 0 when the whole range came from the
+ * host's page cache; -EAGAIN when any of it would wait for the disk, the
+ * format cannot tell (qcow2, split, cache=none), or the range reaches past
+ * the end of the file (the buffers may then hold part of the data: read
+ * again with blk_preadv or a request); -ERANGE outside the disk.  Lets a
+ * vCPU thread finish a cached read at once instead of handing it off. */
+int blk_try_preadv(struct blk *b, uint64_t offset, const struct iovec *iov, int iovcnt);
+
 /* Make every completed write durable (fdatasync, ordered metadata first). */
 int blk_flush(struct blk *b);
 

@@ -26,6 +26,9 @@ struct blk_driver {
     int  (*open)(struct blk *b, char *err);
     void (*close)(struct blk *b);
     int  (*preadv)(struct blk *b, uint64_t off, const struct iovec *iov, int cnt, size_t len);
+    /* Optional: preadv without waiting for the disk, else -EAGAIN. */
+    int  (*preadv_nowait)(struct blk *b, uint64_t off, const struct iovec *iov, int cnt,
+                          size_t len);
     int  (*pwritev)(struct blk *b, uint64_t off, const struct iovec *iov, int cnt, size_t len);
     int  (*flush)(struct blk *b);
     int  (*discard)(struct blk *b, uint64_t off, uint64_t len);

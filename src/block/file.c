@@ -263,6 +263,17 @@ static int bounce_io(struct bfile *f, const struct iovec *iov, int cnt,
     return r;
 }
 
+int bfile_preadv_nowait(struct bfile *f, const struct iovec *iov, int cnt, uint64_t off,
+                        size_t len)
+{
+    /* O_DIRECT always waits for the device; a short read (part cached, or
+     * end of file) is left to bfile_preadv, which finishes or zero-fills. */
+    if (f->direct || cnt > IOV_MAX)
+        return -EAGAIN;
+    ssize_t n = preadv2(f->fd, iov, cnt, (off_t)off, RWF_NOWAIT);
+    return n >= 0 && (size_t)n == len ? 0 : -EAGAIN;
+}
+
 int bfile_preadv(struct bfile *f, const struct iovec *iov, int cnt, uint64_t off)
 {
     if (f->direct && !iov_aligned(iov, cnt, off))

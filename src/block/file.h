@@ -39,6 +39,9 @@ int bfile_pread(struct bfile *f, void *buf, size_t len, uint64_t off);
 int bfile_pwrite(struct bfile *f, const void *buf, size_t len, uint64_t off);
 int bfile_preadv(struct bfile *f, const struct iovec *iov, int cnt, uint64_t off);
 int bfile_pwritev(struct bfile *f, const struct iovec *iov, int cnt, uint64_t off);
+/* All `len` bytes from the page cache at once (RWF_NOWAIT), else -EAGAIN. */
+int bfile_preadv_nowait(struct bfile *f, const struct iovec *iov, int cnt, uint64_t off,
+                        size_t len);
 
 int bfile_sync(struct bfile *f);                 /* fdatasync */
 int64_t bfile_size(struct bfile *f);             /* or -errno */

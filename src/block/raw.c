@@ -30,6 +30,12 @@ static int raw_preadv(struct blk *b, uint64_t off, const struct iovec *iov, int 
     return bfile_preadv(&b->file, iov, cnt, off);
 }
 
+static int raw_preadv_nowait(struct blk *b, uint64_t off, const struct iovec *iov, int cnt,
+                             size_t len)
+{
+    return bfile_preadv_nowait(&b->file, iov, cnt, off, len);
+}
+
 static int raw_pwritev(struct blk *b, uint64_t off, const struct iovec *iov, int cnt, size_t len)
 {
     (void)len;
@@ -110,6 +116,7 @@ const struct blk_driver blk_raw_driver = {
     .open = raw_open,
     .close = raw_close,
     .preadv = raw_preadv,
+    .preadv_nowait = raw_preadv_nowait,
     .pwritev = raw_pwritev,
     .flush = raw_flush,
     .discard = raw_discard,

@@ -14,7 +14,8 @@
  * Threads.  Each virtio device owns one I/O thread (its "worker").  A
  * guest QueueNotify on a vCPU only sets a bit and wakes the worker; the
  * worker then calls ops->queue_notify(vdev, q) — so a slow disk, file
- * system or socket never stalls a guest CPU.  Devices may also pop and push
+ * system or socket never stalls a guest CPU (a device may first finish,
+ * on the vCPU, what needs no waiting: ops->queue_notify_vcpu).  Devices may also pop and push
  * from other threads (block-layer completion callbacks, a network backend
  * thread): every virtq_* function is thread-safe (per-queue lock).  A
  * device asks for its handler to run again with virtio_dev_schedule().
@@ -129,6 +130,14 @@ struct virtio_device_ops {
     bool (*features_ok)(struct virtio_dev *vdev, uint64_t features);
     /* The driver set DRIVER_OK: queues are live. */
     void (*driver_ok)(struct virtio_dev *vdev);
+    /* The guest notified queue q (on the vCPU thread that wrote
+     * QueueNotify, before the worker is woken): finish here what needs no
+     * waiting, e.g. virtio-blk's lone read that the host page cache holds,
+     * saving two thread hand-offs and the guest's trip through idle.
+     * Return true if nothing is left for the worker.  Never runs during a
+     * reset, nor while the worker is busy, nor unless DRIVER_OK and not
+     * broken; the transport lock is held, so it must not block. */
+    bool (*queue_notify_vcpu)(struct virtio_dev *vdev, unsigned q);
     /* The guest wrote `len` bytes at config offset `off` (off + len <=
      * config_size).  Nothing is stored: the device keeps what it accepts
      * with virtio_config_update().  Runs on the vCPU thread without the
@@ -238,6 +247,10 @@ void virtq_notify(struct virtq *vq);
 void virtq_push_notify(struct virtq *vq, const struct virtq_elem *e, uint32_t written);
 
 bool     virtq_is_ready(struct virtq *vq);   /* QueueReady and DRIVER_OK, not broken */
+/* Does the available ring hold chains not yet popped?  When it does not,
+ * notifications are re-armed first, as by an empty virtq_pop(): a device
+ * told "no" may wait for the next notify. */
+bool     virtq_has_avail(struct virtq *vq);
 uint16_t virtq_size(struct virtq *vq);       /* negotiated Queue Size (0 if not set up) */
 unsigned virtq_index(struct virtq *vq);
 struct virtio_dev *virtq_dev(struct virtq *vq);

@@ -75,6 +75,9 @@
 #define SEG_MAX         (VIRTQ_MAX_CHAIN - 2)
 #define SIZE_MAX_SEG    (4u << 20)          /* bytes per segment */
 #define MAX_IOV         (SEG_MAX + 2)       /* + header + status */
+/* Reads finished on the vCPU at most this big (Linux asks <= 1.25 MiB): a
+ * bigger copy would hold the vCPU too long. */
+#define INLINE_READ_MAX (2u << 20)
 #define MAX_RANGES      16                  /* discard / write-zeroes segments */
 #define MAX_RANGE_SECTORS 0x3fffff          /* 2 GiB - 512 per range */
 
@@ -281,20 +284,17 @@ static uint8_t parse_ranges(struct vblk_req *r)
     return VIRTIO_BLK_S_OK;
 }
 
-/* Start one popped request; it completes here or in on_done(). */
-static void handle(struct vblk_req *r)
+/* Read the header of a popped request: type, sector, status byte.
+ * False if it has no room for them (the guest broke the protocol). */
+static bool parse_header(struct vblk_req *r, uint64_t *sector)
 {
-    struct vblk *b = r->dev;
     struct virtq_elem *e = &r->elem;
     uint8_t hdr[16];
-    if (e->out_len < 16 || e->in_len < 1) {
-        virtio_dev_set_broken(b->vdev, "virtio-blk request without header or status byte");
-        req_put(b, r);
-        return;
-    }
+    if (e->out_len < 16 || e->in_len < 1)
+        return false;
     virtio_iov_to_buf(e->iov, e->out_num, 0, hdr, 16);
     r->type = virtio_le32(hdr);
-    uint64_t sector = virtio_le64(hdr + 8);
+    *sector = virtio_le64(hdr + 8);
 
     /* The status is the last writable byte; data is what comes before. */
     const struct iovec *last = &e->iov[e->out_num + e->in_num - 1];
@@ -303,20 +303,42 @@ static void handle(struct vblk_req *r)
     r->flush_after = false;
     r->nranges = r->next_range = 0;
     memset(&r->breq, 0, sizeof r->breq);
+    return true;
+}
 
-    switch (r->type) {
-    case VIRTIO_BLK_T_IN: {
-        size_t len = e->in_len - 1;
-        if (len % SECTOR || !in_range(b, sector, len) || len > UINT32_MAX - 1)
-            break;
-        r->breq.op = BLK_OP_READ;
-        r->breq.offset = sector * SECTOR;
-        r->breq.iov = r->data;
-        r->breq.iovcnt = (int)virtio_iov_slice(e->iov + e->out_num, e->in_num, 0, len, r->data);
-        r->written = (uint32_t)len + 1;
-        submit(r);
+/* Set up a VIRTIO_BLK_T_IN request; false if its range or size is bad. */
+static bool prepare_read(struct vblk_req *r, uint64_t sector)
+{
+    struct virtq_elem *e = &r->elem;
+    size_t len = e->in_len - 1;
+    if (len % SECTOR || !in_range(r->dev, sector, len) || len > UINT32_MAX - 1)
+        return false;
+    r->breq.op = BLK_OP_READ;
+    r->breq.offset = sector * SECTOR;
+    r->breq.iov = r->data;
+    r->breq.iovcnt = (int)virtio_iov_slice(e->iov + e->out_num, e->in_num, 0, len, r->data);
+    r->written = (uint32_t)len + 1;
+    return true;
+}
+
+/* Start one popped request; it completes here or in on_done(). */
+static void handle(struct vblk_req *r)
+{
+    struct vblk *b = r->dev;
+    struct virtq_elem *e = &r->elem;
+    uint64_t sector;
+    if (!parse_header(r, &sector)) {
+        virtio_dev_set_broken(b->vdev, "virtio-blk request without header or status byte");
+        req_put(b, r);
         return;
     }
+
+    switch (r->type) {
+    case VIRTIO_BLK_T_IN:
+        if (!prepare_read(r, sector))
+            break;
+        submit(r);
+        return;
     case VIRTIO_BLK_T_OUT: {
         size_t len = e->out_len - 16;
         if (b->read_only || len % SECTOR || !in_range(b, sector, len))
@@ -399,6 +421,42 @@ static void vblk_notify(struct virtio_dev *vdev, unsigned q)
         pthread_mutex_unlock(&b->lock);
         handle(pending);
     }
+}
+
+/* QueueNotify on the vCPU: when the guest waits for one read (`dd`, a
+ * page fault, most synchronous I/O) and the host page cache holds the
+ * data, copy it into guest RAM right here.  The interrupt is then pending
+ * when the notify returns: no hand-off to the worker and back, and the
+ * guest never goes idle for it.  Anything else goes to the worker. */
+static bool vblk_notify_vcpu(struct virtio_dev *vdev, unsigned q)
+{
+    struct vblk *b = virtio_dev_opaque(vdev);
+    struct virtq *vq = virtio_dev_queue(vdev, q);
+    pthread_mutex_lock(&b->lock);
+    bool idle = b->inflight == 0;
+    pthread_mutex_unlock(&b->lock);
+    if (!idle)
+        return false;
+    struct vblk_req *r = req_get(b);
+    if (!r)
+        return false;
+    r->vq = vq;
+    int got = virtq_pop(vq, &r->elem, r->iov, MAX_IOV);
+    if (got <= 0) {
+        req_put(b, r);
+        return got == 0;                 /* empty: nothing for the worker */
+    }
+    uint64_t sector;
+    if (!virtq_has_avail(vq) && parse_header(r, &sector) && r->type == VIRTIO_BLK_T_IN &&
+        r->elem.in_len - 1 <= INLINE_READ_MAX && prepare_read(r, sector) &&
+        blk_try_preadv(b->blk, r->breq.offset, r->breq.iov, r->breq.iovcnt) == 0) {
+        complete(r, VIRTIO_BLK_S_OK);
+        return true;
+    }
+    /* The worker pops it again (a partial read is simply redone). */
+    virtq_unpop(vq, &r->elem);
+    req_put(b, r);
+    return false;
 }
 
 static void vblk_reset(struct virtio_dev *vdev)
@@ -547,6 +605,7 @@ static const struct virtio_device_ops vblk_ops_template = {
     .queue_max = QUEUE_SIZE,
     .config_size = CFG_SIZE,
     .queue_notify = vblk_notify,
+    .queue_notify_vcpu = vblk_notify_vcpu,
     .config_write = vblk_config_write,
     .reset = vblk_reset,
     .destroy = vblk_destroy,

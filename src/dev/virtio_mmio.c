@@ -133,6 +133,22 @@ static void resume_worker(struct virtio_dev *vdev)
     pthread_cond_broadcast(&vdev->idle_cond);
 }
 
+/* QueueNotify: let the device finish what needs no waiting on this vCPU.
+ * Holding vdev->lock keeps resets and queue changes out meanwhile; if
+ * another vCPU or a reset holds it, the worker takes the notification. */
+static bool notify_on_vcpu(struct virtio_dev *vdev, unsigned q)
+{
+    if (!vdev->ops->queue_notify_vcpu || q >= vdev->ops->num_queues ||
+        pthread_mutex_trylock(&vdev->lock) != 0)
+        return false;
+    bool done = false;
+    if (!vdev->quiesce && !vdev->busy && !atomic_load(&vdev->broken) &&
+        (atomic_load(&vdev->status) & VIRTIO_STATUS_DRIVER_OK))
+        done = vdev->ops->queue_notify_vcpu(vdev, q);
+    pthread_mutex_unlock(&vdev->lock);
+    return done;
+}
+
 /* ---- reset and status ---- */
 
 /* vdev->lock held. */
@@ -375,8 +391,9 @@ static bool mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t val64
         return false;
     uint32_t val = (uint32_t)val64;
     if (off == REG_QUEUE_NOTIFY) {
-        /* The vCPU only signals; the worker does the I/O. */
-        virtio_dev_schedule(vdev, val & 0xffff);
+        /* The worker does the I/O, unless the device finishes it here. */
+        if (!notify_on_vcpu(vdev, val & 0xffff))
+            virtio_dev_schedule(vdev, val & 0xffff);
         return true;
     }
     if (off == REG_INTERRUPT_ACK) {

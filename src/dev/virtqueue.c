@@ -132,6 +132,20 @@ static int avail_pending(struct virtq *vq)
     return n > vq->num ? -1 : n;
 }
 
+/* avail_pending(); when empty, first ask for a notification at the next
+ * buffer, then look again (the driver may have added one before seeing
+ * our request).  vq->lock held. */
+static int pending_or_arm(struct virtq *vq)
+{
+    int n = avail_pending(vq);
+    if (n != 0)
+        return n;
+    if (vq->event_idx)
+        store_relaxed16(used_at(vq, USED_RING(vq->num)), vq->last_avail);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return avail_pending(vq);
+}
+
 /* Walk one chain from `head` into e.  Returns NULL or what is wrong. */
 static const char *walk_chain(struct virtq *vq, uint16_t head, struct virtq_elem *e,
                               struct iovec *iov, unsigned max_iov)
@@ -205,18 +219,10 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e, struct iovec *iov, unsigne
         pthread_mutex_unlock(&vq->lock);
         return -1;
     }
-    int n = avail_pending(vq);
+    int n = pending_or_arm(vq);
     if (n == 0) {
-        /* Empty: ask for a notification at the next buffer, then look again
-         * (the driver may have added one before seeing our request). */
-        if (vq->event_idx)
-            store_relaxed16(used_at(vq, USED_RING(vq->num)), vq->last_avail);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        n = avail_pending(vq);
-        if (n == 0) {
-            pthread_mutex_unlock(&vq->lock);
-            return 0;
-        }
+        pthread_mutex_unlock(&vq->lock);
+        return 0;
     }
     if (n < 0) {
         why = "avail index moved further than the queue size";
@@ -324,6 +330,14 @@ void virtq_push_notify(struct virtq *vq, const struct virtq_elem *e, uint32_t wr
 bool virtq_is_ready(struct virtq *vq)
 {
     return usable(vq);
+}
+
+bool virtq_has_avail(struct virtq *vq)
+{
+    pthread_mutex_lock(&vq->lock);
+    bool more = usable(vq) && pending_or_arm(vq) != 0;
+    pthread_mutex_unlock(&vq->lock);
+    return more;
 }
 
 uint16_t virtq_size(struct virtq *vq)
