@@ -5,7 +5,7 @@ build/guest), same raw disk image, same run, 1 vCPU, 256 MiB.
 
 The guest reads the whole disk with `dd iflag=direct bs=1M` (the image is
 in the host page cache for both), then writes it with `dd oflag=direct
-bs=1M conv=fsync`, timing each with /proc/uptime; best of N runs.
+bs=1M conv=fsync`, timing each to the microsecond (adjtimex); best of N.
 QEMU: -drive file=...,if=none,id=d0,format=raw -device
 virtio-blk-device,drive=d0 (its defaults: writeback cache, thread pool
 AIO).  Vessel: --disk FILE,format=raw (writeback).  Prints MiB/s and the
@@ -23,7 +23,8 @@ import tempfile
 
 SCRIPT = """#!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-t() { cut -d' ' -f1 /proc/uptime; }
+# Microseconds (busybox adjtimex prints the time); /proc/uptime has only 10 ms.
+t() { adjtimex 2>/dev/null | awk '/tv_sec/{s=$2} /tv_usec/{u=$2} END{printf "%%d.%%06d\\n", s, u}'; }
 a=$(t); dd if=/dev/vda of=/dev/null bs=1M count=%(mib)d iflag=direct 2>/dev/null; b=$(t)
 echo "DD-READ $a $b"
 a=$(t); dd if=/dev/zero of=/dev/vda bs=1M count=%(mib)d oflag=direct conv=fsync 2>/dev/null; b=$(t)
