@@ -132,7 +132,9 @@ struct create_params {
     struct blk_create_opts o;
     char fmt[16];
     char backing[4096], backing_fmt[16];
-    bool have_size;
+    bool have_size, size_in_opts;
+    char compat[8];          /* -o compat as given, echoed like qemu-img */
+    uint64_t requested_size; /* before rounding to sectors, for the echo */
 };
 
 static int parse_bool(const char *v, bool *out)
@@ -219,7 +221,7 @@ static int parse_options(const char *list, struct create_params *p)
                 ret = -1;
             }
             p->o.size = num;
-            p->have_size = true;
+            p->have_size = p->size_in_opts = true;
         } else if (!strcmp(k, "cluster_size")) {
             if (blk_parse_size(v, &num) < 0 || num > UINT32_MAX) {
                 errorf("Invalid cluster size '%s'", v);
@@ -250,6 +252,7 @@ static int parse_options(const char *list, struct create_params *p)
                 errorf("Invalid compatibility level: '%s'", v);
                 ret = -1;
             }
+            snprintf(p->compat, sizeof p->compat, "%s", v);
         } else if (!strcmp(k, "refcount_bits")) {
             char *end;
             long bits = strtol(v, &end, 10);
@@ -301,9 +304,9 @@ static void describe_create(const char *path, struct create_params *p)
             printf(" preallocation=%s", names[p->o.prealloc]);
         }
         printf(" compression_type=%s", p->o.compression == BLK_COMPRESS_ZSTD ? "zstd" : "zlib");
-        printf(" size=%" PRIu64, p->o.size);
-        if (p->o.compat == 2)
-            printf(" compat=0.10");
+        printf(" size=%" PRIu64, p->requested_size);
+        if (p->compat[0])
+            printf(" compat=%s", p->compat);
         if (p->backing[0])
             printf(" backing_file=%s", p->backing);
         if (p->backing_fmt[0])
@@ -314,7 +317,11 @@ static void describe_create(const char *path, struct create_params *p)
         printf(" size=%" PRIu64 " chunk_size=%" PRIu64, p->o.size,
                p->o.chunk_size ? p->o.chunk_size : (uint64_t)1 << 30);
     } else {
-        printf(" size=%" PRIu64, p->o.size);
+        printf(" size=%" PRIu64, p->requested_size);
+        if (p->o.prealloc != BLK_PREALLOC_OFF) {
+            static const char *const names[] = { "off", "metadata", "falloc", "full" };
+            printf(" preallocation=%s", names[p->o.prealloc]);
+        }
     }
     printf("\n");
 }
@@ -324,15 +331,14 @@ static void describe_create(const char *path, struct create_params *p)
 static int img_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' }, { "object", required_argument, NULL, 'O' },
-        { NULL, 0, NULL, 0 } };
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     struct create_params p;
     memset(&p, 0, sizeof p);
     snprintf(p.fmt, sizeof p.fmt, "raw");
     bool quiet = false, unsafe = false;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hqf:b:F:uo:", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hqf:b:F:uo:", longopts, NULL)) != -1) {
         switch (c) {
         case 'q': quiet = true; break;
         case 'f': snprintf(p.fmt, sizeof p.fmt, "%s", optarg); break;
@@ -365,6 +371,10 @@ static int img_create(int argc, char **argv)
                    "for kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
             return 1;
         }
+        if (p.size_in_opts) {
+            errorf("%s: The image size must be specified only once", path);
+            return 1;
+        }
         p.o.size = size;
         p.have_size = true;
         optind++;
@@ -381,6 +391,10 @@ static int img_create(int argc, char **argv)
         errorf("Image size must be less than 8 EiB!");
         return 1;
     }
+    if (strcmp(p.fmt, "raw") && strcmp(p.fmt, "qcow2") && strcmp(p.fmt, "split")) {
+        errorf("Unknown file format '%s' (Vessel creates raw, qcow2 and split)", p.fmt);
+        return 1;
+    }
     if (p.backing[0] && strcmp(p.fmt, "qcow2")) {
         errorf("Format '%s' does not support backing files", p.fmt);
         return 1;
@@ -393,8 +407,9 @@ static int img_create(int argc, char **argv)
         errorf("Image creation with -u needs a size parameter");
         return 1;
     }
-    if (p.backing[0] && !p.have_size) {
-        /* Size from the backing file (reported before formatting). */
+    if (p.backing[0] && !unsafe) {
+        /* The backing file must open (and gives the size when none is given),
+         * checked before anything is formatted, as qemu-img does. */
         char bpath[4096], err[BLK_ERR_LEN];
         resolve_relative(path, p.backing, bpath, sizeof bpath);
         struct blk *bk;
@@ -404,7 +419,8 @@ static int img_create(int argc, char **argv)
             errorf("Could not open backing file: %s", err);
             return 1;
         }
-        p.o.size = blk_size(bk);
+        if (!p.have_size)
+            p.o.size = blk_size(bk);
         if (!p.backing_fmt[0]) {
             struct blk_info *info = malloc(sizeof *info);
             if (info) {
@@ -416,6 +432,7 @@ static int img_create(int argc, char **argv)
         }
         blk_close(bk);
     }
+    p.requested_size = p.o.size;
     if (!strcmp(p.fmt, "raw") || !strcmp(p.fmt, "qcow2"))
         p.o.size = (p.o.size + 511) & ~(uint64_t)511;
     if (!quiet)
@@ -567,8 +584,8 @@ static int img_info(int argc, char **argv)
     const char *fmt = NULL, *output = "human";
     bool chain = false, share = false;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:U", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hf:U", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'U': share = true; break;
@@ -648,8 +665,8 @@ static int img_check(int argc, char **argv)
     bool quiet = false, share = false;
     unsigned fix = 0;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:r:T:qU", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hf:r:T:qU", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'q': quiet = true; break;
@@ -713,18 +730,19 @@ static int img_check(int argc, char **argv)
     if (json) {
         struct json_object *j = json_object_new_object();
         json_add_int(j, "image-end-offset", r.image_end_offset);
+        /* Key order as qemu-img prints it (its QDict hash order). */
         if (r.compressed_clusters)
             json_add_int(j, "compressed-clusters", r.compressed_clusters);
+        json_add_int(j, "total-clusters", r.total_clusters);
         if (r.corruptions)
             json_add_int(j, "corruptions", r.corruptions);
-        if (r.leaks_fixed)
-            json_add_int(j, "leaks-fixed", r.leaks_fixed);
         if (r.corruptions_fixed)
             json_add_int(j, "corruptions-fixed", r.corruptions_fixed);
-        json_add_int(j, "total-clusters", r.total_clusters);
         json_add_int(j, "check-errors", r.check_errors);
         if (r.leaks)
             json_add_int(j, "leaks", r.leaks);
+        if (r.leaks_fixed)
+            json_add_int(j, "leaks-fixed", r.leaks_fixed);
         if (r.allocated_clusters)
             json_add_int(j, "allocated-clusters", r.allocated_clusters);
         json_object_object_add(j, "filename", json_object_new_string(path));
@@ -812,6 +830,9 @@ static int img_convert_cmd(int argc, char **argv)
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "target-is-zero", no_argument, NULL, OPT_TARGET_ZERO },
+        /* Best effort past read errors: Vessel's reads of a readable image do
+         * not fail part-way, so there is nothing extra to salvage. */
+        { "salvage", no_argument, NULL, OPT_SALVAGE },
         { "force-share", no_argument, NULL, 'U' }, { NULL, 0, NULL, 0 } };
     const char *fmt = NULL, *ofmt = "raw", *cache = NULL;
     struct create_params p;
@@ -820,8 +841,8 @@ static int img_convert_cmd(int argc, char **argv)
          share = false, target_zero = false, out_of_order = false;
     uint64_t sparse = 4096, threads = 0;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:O:B:F:co:l:S:pt:T:qnm:WUr:C", longopts,
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hf:O:B:F:co:l:S:pt:T:qnm:WUr:C", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
@@ -835,7 +856,7 @@ static int img_convert_cmd(int argc, char **argv)
         case 'U': share = true; break;
         case 't': cache = optarg; break;
         case 'W': out_of_order = true; break;
-        case 'T': case 'r': case 'C': break;
+        case 'T': case 'r': case 'C': case OPT_SALVAGE: break;
         case 'l':
             errorf("internal snapshots are not supported");
             return 1;
@@ -963,8 +984,8 @@ static int img_commit_cmd(int argc, char **argv)
     const char *fmt = NULL, *base = NULL;
     bool quiet = false, drop = false, prog_on = false;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:t:b:dpqr:", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hf:t:b:dpqr:", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'b': base = optarg; drop = true; break;
@@ -1069,8 +1090,8 @@ static int img_rebase_cmd(int argc, char **argv)
     const char *fmt = NULL, *bfile = NULL, *bfmt = NULL;
     bool quiet = false, unsafe = false, prog_on = false, share = false;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:F:b:upt:T:qU", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hf:F:b:upt:T:qU", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'F': bfmt = optarg; break;
@@ -1158,9 +1179,15 @@ static int img_resize_cmd(int argc, char **argv)
     const char *fmt = NULL;
     bool quiet = false, shrink = false;
     int c;
-    optind = 1;
-    /* A size like "-1G" must not be taken for an option: stop at the file. */
-    while ((c = getopt_long(argc, argv, "+hf:q", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    /* As qemu-img does, the size is always the last argument, taken before
+     * option parsing so that a size like "-1G" is not read as an option. */
+    if (argc < 3) {
+        die_usage("Expecting image file name and size");
+        return 1;
+    }
+    const char *sz = argv[--argc];
+    while ((c = getopt_long(argc, argv, "hf:q", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'q': quiet = true; break;
@@ -1175,23 +1202,11 @@ static int img_resize_cmd(int argc, char **argv)
         default: die_usage("resize: invalid option"); return 1;
         }
     }
-    /* Positional arguments, where a "--" may precede a negative size. */
-    const char *pos[2];
-    int npos = 0;
-    for (int i = optind; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            continue;
-        if (npos == 2) {
-            npos = 3;
-            break;
-        }
-        pos[npos++] = argv[i];
-    }
-    if (npos != 2) {
+    if (optind != argc - 1) {
         die_usage("Expecting image file name and size");
         return 1;
     }
-    const char *path = pos[0], *sz = pos[1];
+    const char *path = argv[optind];
     int rel = 0;
     if (*sz == '+' || *sz == '-')
         rel = *sz++ == '+' ? 1 : -1;
@@ -1255,7 +1270,7 @@ static bool map_mergeable(const struct map_entry *a, const struct map_entry *b)
     return true;
 }
 
-static void map_print(const struct map_entry *e, bool json, bool first)
+static int map_print(const struct map_entry *e, bool json, bool first)
 {
     bool present = e->flags & BLK_EXT_ALLOCATED;
     bool data = e->flags & BLK_EXT_DATA, zero = e->flags & BLK_EXT_ZERO;
@@ -1270,7 +1285,13 @@ static void map_print(const struct map_entry *e, bool json, bool first)
     } else if (data && (e->flags & BLK_EXT_OFFSET)) {
         printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", e->start, e->length,
                e->offset, e->file);
+    } else if (data) {
+        /* The human format has no way to show data without a file offset;
+         * qemu-img fails the same way rather than leave the range out. */
+        errorf("File contains external, encrypted or compressed clusters.");
+        return -1;
     }
+    return 0;
 }
 
 static int img_map_cmd(int argc, char **argv)
@@ -1286,8 +1307,8 @@ static int img_map_cmd(int argc, char **argv)
     bool share = false;
     uint64_t start = 0, maxlen = UINT64_MAX;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:U", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hf:U", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'U': share = true; break;
@@ -1324,7 +1345,7 @@ static int img_map_cmd(int argc, char **argv)
     struct blk *b = open_image(argv[optind], fmt, false, share, false);
     if (!b)
         return 1;
-    uint64_t size = blk_size(b), end = size;
+    uint64_t size = blk_size(b), end = size, asked_start = start;
     if (start > size)
         start = size;
     if (maxlen < end - start)
@@ -1349,7 +1370,11 @@ static int img_map_cmd(int argc, char **argv)
             cur.length += n.length;
         } else {
             if (have) {
-                map_print(&cur, json, first);
+                if (map_print(&cur, json, first) < 0) {
+                    ret = 1;
+                    have = false;
+                    break;
+                }
                 first = false;
             }
             cur = n;
@@ -1358,7 +1383,14 @@ static int img_map_cmd(int argc, char **argv)
         off += e.length;
     }
     if (have) {
-        map_print(&cur, json, first);
+        if (map_print(&cur, json, first) < 0)
+            ret = 1;
+        first = false;
+    }
+    if (!have && !ret) {
+        /* An empty range: qemu-img still prints one zero-length entry. */
+        struct map_entry none = { .start = asked_start, .file = "" };
+        map_print(&none, json, first);
         first = false;
     }
     if (json)
@@ -1377,8 +1409,8 @@ static int img_compare_cmd(int argc, char **argv)
     const char *f1 = NULL, *f2 = NULL;
     bool quiet = false, strict = false, prog_on = false, share = false;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:F:T:pqsU", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hf:F:T:pqsU", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': f1 = optarg; break;
         case 'F': f2 = optarg; break;
@@ -1493,8 +1525,8 @@ static int img_from_dir(int argc, char **argv)
     bool quiet = false, have_size = false, compress = false;
     uint64_t size = 0;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+hqf:O:o:L:c", longopts, NULL)) != -1) {
+    optind = 0; /* full getopt reinit: commands may run twice in one process */
+    while ((c = getopt_long(argc, argv, "hqf:O:o:L:c", longopts, NULL)) != -1) {
         switch (c) {
         case 'q': quiet = true; break;
         case 'f': case 'O': ofmt = optarg; break;
@@ -1637,6 +1669,25 @@ static int img_from_dir(int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------ */
 
+/* qemu-img options that need QEMU's object model or block-option syntax:
+ * refused by name, so a script learns why rather than "invalid option". */
+static bool refuse_unsupported(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], "--object") || !strncmp(argv[i], "--object=", 9)) {
+            errorf("%s: --object is not supported (Vessel has no secrets, TLS or "
+                   "encryption objects)", argv[0]);
+            return true;
+        }
+        if (!strcmp(argv[i], "--image-opts") || !strcmp(argv[i], "--target-image-opts")) {
+            errorf("%s: %s is not supported; give a plain file name (and -f/-O FMT)",
+                   argv[0], argv[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
 static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
     { "create", img_create }, { "info", img_info }, { "check", img_check },
     { "convert", img_convert_cmd }, { "commit", img_commit_cmd },
@@ -1660,8 +1711,11 @@ int cmd_img(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (!strcmp(cmds[i].name, cmd))
+        if (!strcmp(cmds[i].name, cmd)) {
+            if (refuse_unsupported(argc - 1, argv + 1))
+                return strcmp(cmd, "compare") ? 1 : 2;
             return cmds[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "%s: Command not found: %s\n\n%s", prog, cmd, img_usage);
     return 1;
 }

@@ -118,6 +118,41 @@ $V img convert -S 0 -O raw o.qcow2 full.raw
 [ "$(du -k full.raw | cut -f1)" -gt 1000000 ] || fail "-S 0 output is sparse"
 rm -f full.raw
 # from-dir: a directory tree becomes an ext4 image, in any format
+# The same command lines through qemu-img and vessel img, each in a fresh
+# directory holding the same inputs: exit status and stdout must match.
+# Options may follow file names (GNU getopt order), as qemu-img allows.
+same() { # SETUP CMD  ($I is the tool)
+    for t in q v; do
+        rm -rf same.$t; mkdir same.$t
+        (cd same.$t && eval "$1") >/dev/null 2>&1
+        if [ $t = q ]; then I=qemu-img; else I="$V img"; fi
+        set +e; (cd same.$t && eval "$2") > same.$t.out 2> same.$t.err; echo $? >> same.$t.out; set -e
+    done
+    cmp -s same.q.out same.v.out || fail "'$2' differs: $(diff same.q.out same.v.out | head -5)"
+}
+S='qemu-img create -f qcow2 b.qcow2 64M; qemu-io -c "write -P 1 0 1M" -c "write -z 20M 1M" b.qcow2; qemu-img create -f qcow2 -b b.qcow2 -F qcow2 o.qcow2; qemu-io -c "write -P 3 512k 1M" o.qcow2'
+same "$S" '$I info o.qcow2 --output=json'
+same "$S" '$I map o.qcow2 --output json'
+same "$S" '$I map --start-offset=100M --output=json o.qcow2'
+same "$S" '$I map --start-offset 600k --max-length 1M o.qcow2'
+same "$S" '$I check o.qcow2 --output=json'
+same "$S" '$I convert -O qcow2 o.qcow2 x.qcow2 -c && qemu-img compare x.qcow2 o.qcow2'
+same "$S" '$I convert --salvage -O raw o.qcow2 x.raw && qemu-img compare x.raw o.qcow2'
+same "$S" '$I convert -c -O qcow2 b.qcow2 c.qcow2 && $I map c.qcow2'
+same '' '$I create -f qcow2 a.qcow2 1000; $I create -f qcow2 -o compat=v3 b.qcow2 1M'
+same '' '$I create -f raw -o preallocation=full a.raw 1M'
+same '' '$I create -f qcow2 -o size=1M a.qcow2 2M; ls'
+same '' '$I create -f qcow2 -b nonexist.qcow2 -F qcow2 a.qcow2 1M; ls'
+same 'qemu-img create -f qcow2 a.qcow2 1G' '$I resize a.qcow2 --shrink -512M && qemu-img info a.qcow2 | grep virtual'
+same 'qemu-img create -f qcow2 a.qcow2 1G' '$I resize -f qcow2 a.qcow2 -- -512M'
+same 'qemu-img create -f qcow2 a.qcow2 1G' '$I resize a.qcow2 2G extra'
+# qemu-img options Vessel does not have are refused by name
+for c in "create -f qcow2 a.qcow2 1M --object secret,id=s,data=x" \
+         "info --image-opts driver=qcow2,file.filename=o.qcow2"; do
+    if $V img $c 2> err.txt; then fail "$c accepted"; fi
+    grep -q "is not supported" err.txt || fail "$c: $(cat err.txt)"
+done
+
 mkdir -p root/etc root/bin
 echo hello > root/etc/motd
 head -c 300000 /dev/urandom > root/bin/blob
