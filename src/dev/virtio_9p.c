@@ -77,50 +77,16 @@ static bool valid_tag(const char *t)
     return true;
 }
 
-/* `readonly` may be given bare ("DIR,tag=x,readonly"): make it key=value
- * for devargs. */
-static char *normalize_flags(const char *args)
-{
-    size_t n = strlen(args);
-    char *out = malloc(n * 2 + 16);
-    if (!out)
-        return NULL;
-    out[0] = '\0';
-    char *copy = strdup(args), *save = NULL;
-    if (!copy) {
-        free(out);
-        return NULL;
-    }
-    bool first = true;
-    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-        if (!first)
-            strcat(out, ",");
-        strcat(out, it);
-        if (!first && strcmp(it, "readonly") == 0)
-            strcat(out, "=on");
-        first = false;
-    }
-    free(copy);
-    return out;
-}
-
 int virtio_9p_create(struct vm *vm, const char *args, char *err, size_t errlen)
 {
     static const char *const keys[] = { "", "path", "tag", "readonly", NULL };
-    char *norm = normalize_flags(args);
     struct devargs da;
     char why[256];
-    if (!norm) {
-        snprintf(err, errlen, "share: out of memory");
-        return -1;
-    }
-    int rc = devargs_parse(&da, norm, keys, why, sizeof why);
-    free(norm);
-    if (rc < 0) {
+    if (devargs_parse(&da, args, keys, why, sizeof why) < 0) {
         snprintf(err, errlen, "share: %s", why);
         return -1;
     }
-    rc = -1;
+    int rc = -1;
     struct v9p *d = NULL;
     const char *dir = devargs_get(&da, "path") ? devargs_get(&da, "path") : devargs_get(&da, "");
     const char *tag = devargs_get(&da, "tag"), *ro_s = devargs_get(&da, "readonly");

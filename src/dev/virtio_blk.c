@@ -660,6 +660,11 @@ int virtio_blk_create(struct vm *vm, const char *args, char *err, size_t errlen)
         snprintf(err, errlen, "disk %s: format=%s: expected raw, qcow2 or split", file, oo.format);
         goto out;
     }
+    if (serial && strlen(serial) > VIRTIO_BLK_ID_BYTES) {
+        snprintf(err, errlen, "disk %s: serial '%s' is longer than virtio-blk's %d bytes",
+                 file, serial, VIRTIO_BLK_ID_BYTES);
+        goto out;
+    }
     oo.read_only = ro;
 
     b = calloc(1, sizeof *b);
@@ -685,9 +690,11 @@ int virtio_blk_create(struct vm *vm, const char *args, char *err, size_t errlen)
         if (ret == -EBUSY || ret == -EAGAIN) {
             char holders[256];
             find_holders(file, holders, sizeof holders);
-            snprintf(err, errlen, "disk %s is in use by another VM or program%s%s (%s); "
-                     "a writable disk belongs to one VM at a time (readonly=on shares it)",
-                     file, *holders ? ": " : "", holders, berr);
+            snprintf(err, errlen, "disk %s is in use by another VM or program%s%s (%s); %s",
+                     file, *holders ? ": " : "", holders, berr,
+                     ro ? "a disk another VM writes cannot be opened, even readonly"
+                        : "a writable disk belongs to one VM at a time (VMs that all "
+                          "give readonly=on share it)");
         } else {
             snprintf(err, errlen, "disk %s: %s", file, *berr ? berr : strerror(-ret));
         }

@@ -32,9 +32,14 @@ int devargs_parse(struct devargs *da, const char *text, const char *const *allow
             *eq = '\0';
             key = item;
             value = eq + 1;
-        } else if (da->n > 0) {
-            snprintf(err, errlen, "'%s': expected key=value", item);
-            goto fail;
+        } else if (da->n > 0 || !allowed_key("", allowed)) {
+            /* A bare known key is a flag set on ("FILE,readonly"), as in QEMU. */
+            if (!allowed_key(item, allowed) || !*item) {
+                snprintf(err, errlen, "'%s': expected key=value", item);
+                goto fail;
+            }
+            key = item;
+            value = "on";
         }
         if (!allowed_key(key, allowed)) {
             if (*key)

@@ -91,8 +91,48 @@ const struct vm_device_type *vm_device_type_by_shorthand(const char *option)
     return NULL;
 }
 
+/* The value of KEY= in a device's option string ("" if absent). */
+static void option_value(const char *args, const char *key, char *out, size_t outlen)
+{
+    size_t klen = strlen(key);
+    out[0] = '\0';
+    for (const char *p = args; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            size_t n = strcspn(p + klen + 1, ",");
+            snprintf(out, outlen, "%.*s", (int)(n < outlen ? n : outlen - 1), p + klen + 1);
+            return;
+        }
+    }
+}
+
+/* Two shares with one tag: the guest could mount only the first. */
+static int check_unique_tags(const struct vm *vm, char *err, size_t errlen)
+{
+    char a[128], b[128];
+    for (unsigned i = 0; i < vm->cfg.ndevices; i++) {
+        const struct vm_device_spec *si = &vm->cfg.devices[i];
+        if (strcmp(si->type, "share") != 0)
+            continue;
+        option_value(si->args, "tag", a, sizeof a);
+        for (unsigned j = i + 1; *a && j < vm->cfg.ndevices; j++) {
+            const struct vm_device_spec *sj = &vm->cfg.devices[j];
+            if (strcmp(sj->type, "share") != 0)
+                continue;
+            option_value(sj->args, "tag", b, sizeof b);
+            if (strcmp(a, b) == 0) {
+                snprintf(err, errlen, "share: tag '%s' given twice (each share needs its own "
+                         "tag)", a);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 int devices_create(struct vm *vm, char *err, size_t errlen)
 {
+    if (check_unique_tags(vm, err, errlen) < 0)
+        return -1;
     for (unsigned i = 0; i < vm->cfg.ndevices; i++) {
         const struct vm_device_spec *spec = &vm->cfg.devices[i];
         const struct vm_device_type *t = vm_device_type_find(spec->type);

@@ -399,6 +399,65 @@ def test_host_block_device(vessel, guest, work, F):
         run(["losetup", "-d", loop])
 
 
+def test_bad_args(vessel, work, F):
+    """Each bad device argument: status 1 and a one-line error before boot."""
+    raw = os.path.join(work, "bad-raw.img")
+    with open(raw, "wb") as f:
+        f.truncate(1 << 20)
+    badq = os.path.join(work, "bad.qcow2")
+    with open(badq, "wb") as f:
+        f.write(b"QFI\xfb\0\0\0\3" + b"\xff" * 64)
+        f.truncate(1 << 20)
+    d = os.path.join(work, "bad-dir")
+    os.makedirs(d, exist_ok=True)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    bport = busy.getsockname()[1]
+    many = []
+    for i in range(9):
+        p = os.path.join(work, "slot%d.img" % i)
+        with open(p, "wb") as f:
+            f.truncate(1 << 20)
+        many += ["--disk", p]
+    cases = [
+        (["--disk", "/nonexistent"], "No such file"),
+        (["--disk", raw + ",format=bogus"], "format=bogus"),
+        (["--disk", raw + ",cache=bogus"], "cache=bogus"),
+        (["--disk", raw + ",bogus=1"], "unknown option 'bogus'"),
+        (["--disk", raw + ",readonly=maybe"], "readonly=maybe"),
+        (["--disk", raw + ",serial=" + "s" * 21], "20 bytes"),
+        (["--disk", badq], "bad.qcow2"),
+        (["--disk", d], "not a regular file"),
+        (["--disk", ""], "image file is required"),
+        (["--net", "bogus"], "unknown network backend"),
+        (["--net", "user,hostfwd=garbage"], "bad hostfwd"),
+        (["--net", "user,hostfwd=tcp::99999-:22"], "bad hostfwd"),
+        (["--net", "user,hostfwd=tcp:127.0.0.1:%d-:22" % bport], "already in use"),
+        (["--net", "tap,ifname=" + "x" * 16], "bad ifname"),
+        (["--share", "/nonexistent,tag=x"], "No such file"),
+        (["--share", d], "tag=TAG is required"),
+        (["--share", d + ",tag=" + "t" * 65], "must be 1 to 64"),
+        (["--share", d + ",tag=a", "--share", d + ",tag=a"], "given twice"),
+        (["--console-port", "name=x,socket=/nonexistent-dir/s"], "cannot listen"),
+        (["--console-port", "socket=" + os.path.join(work, "s")], "name=NAME is required"),
+        (["--console-port", "name=x,socket=%s/s1" % work,
+          "--console-port", "name=x,socket=%s/s2" % work], "given twice"),
+        (many, "slots are taken"),
+    ]
+    for argv, want in cases:
+        try:
+            r = run([vessel, "run"] + argv, timeout=20, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            F.check(False, "bad args %s: refused" % " ".join(argv)[:60], "the guest booted")
+            continue
+        lines = r.stdout.strip().splitlines()
+        F.check(r.returncode == 1 and len(lines) == 1 and want in r.stdout,
+                "bad args %s: one-line error with '%s'" % (" ".join(argv)[:60], want),
+                "rc=%s out=%r" % (r.returncode, r.stdout[-300:]))
+    busy.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vessel", required=True)
@@ -409,6 +468,7 @@ def main():
     F = Failures()
     work = tempfile.mkdtemp(prefix="vessel-virtio-")
     try:
+        test_bad_args(vessel, work, F)
         test_shared_kernel_init(vessel, work, F)
         missing = [t for t in ("qemu-img", "debugfs", "cpio") if not shutil.which(t)]
         if not os.path.exists(os.path.join(guest, "Image")):
