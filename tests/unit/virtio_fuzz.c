@@ -327,6 +327,161 @@ static void random_register(struct fuzz_dev *f)
     h_wr(&f->d, off, val);
 }
 
+/* The transport object behind a slot (for the negotiated features). */
+static struct virtio_dev *slot_dev(struct h_dev *d)
+{
+    for (unsigned i = 0; i < d->vm->nmmio; i++)
+        if (d->vm->mmio[i].base == d->base)
+            return d->vm->mmio[i].dev;
+    return NULL;
+}
+
+#define ST_AD   (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER)
+#define ST_ADF  (ST_AD | VIRTIO_STATUS_FEATURES_OK)
+#define NEEDS_RESET VIRTIO_STATUS_DEVICE_NEEDS_RESET
+
+/* Set up queue 0 with these values, enable it: is it live afterwards? */
+static bool try_queue(struct fuzz_dev *f, uint32_t num, uint64_t desc, uint64_t avail,
+                      uint64_t used)
+{
+    struct h_dev *d = &f->d;
+    h_wr(d, 0x070, 0);
+    h_wr(d, 0x070, VIRTIO_STATUS_ACKNOWLEDGE);
+    h_wr(d, 0x070, ST_AD);
+    h_wr(d, 0x024, 1);
+    h_wr(d, 0x020, 1);                           /* VERSION_1 (bit 32) */
+    h_wr(d, 0x070, ST_ADF);
+    CHECK(h_rd(d, 0x070) == ST_ADF);
+    h_wr(d, 0x030, 0);
+    h_wr(d, 0x038, num);
+    h_wr(d, 0x080, (uint32_t)desc);
+    h_wr(d, 0x084, (uint32_t)(desc >> 32));
+    h_wr(d, 0x090, (uint32_t)avail);
+    h_wr(d, 0x094, (uint32_t)(avail >> 32));
+    h_wr(d, 0x0a0, (uint32_t)used);
+    h_wr(d, 0x0a4, (uint32_t)(used >> 32));
+    h_wr(d, 0x044, 1);
+    bool live = h_rd(d, 0x044) == 1;
+    CHECK(live == !(h_rd(d, 0x070) & NEEDS_RESET));   /* refused means broken */
+    h_wr(d, 0x070, ST_ADF | VIRTIO_STATUS_DRIVER_OK);
+    h_wr(d, 0x050, 0);                           /* a kick on whatever is there */
+    h_sleep_ms(1);
+    h_wr(d, 0x070, 0);
+    CHECK_EQ(h_rd(d, 0x070), 0);
+    CHECK_EQ(h_rd(d, 0x044), 0);
+    return live;
+}
+
+/* Deterministic transport edges for one device: the driver-side rules of
+ * virtio-mmio broken one at a time, and every register and config offset
+ * read and written at every access size.  Leaves the device reset. */
+static void transport_edges(struct fuzz_dev *f)
+{
+    struct h_dev *d = &f->d;
+    uint64_t ring = f->rings;
+    h_wr(d, 0x030, 0);
+    uint32_t max = h_rd(d, 0x034);
+    CHECK(max >= 2 && max <= 32768);
+
+    /* A sane queue goes live; each broken rule keeps it down. */
+    CHECK(try_queue(f, max, ring, ring + 0x10000, ring + 0x20000));
+    CHECK(!try_queue(f, max * 2, ring, ring + 0x10000, ring + 0x20000));   /* > QueueNumMax */
+    CHECK(!try_queue(f, 0, ring, ring + 0x10000, ring + 0x20000));
+    CHECK(!try_queue(f, 3, ring, ring + 0x10000, ring + 0x20000));         /* not 2^n */
+    CHECK(!try_queue(f, 0x10000 + 8, ring, ring + 0x10000, ring + 0x20000));
+    CHECK(!try_queue(f, 8, ring + 8, ring + 0x10000, ring + 0x20000));     /* misaligned */
+    CHECK(!try_queue(f, 8, ring, ring + 0x10001, ring + 0x20000));
+    CHECK(!try_queue(f, 8, ring, ring + 0x10000, ring + 0x20002));
+    CHECK(!try_queue(f, 8, RAM_END - 64, ring + 0x10000, ring + 0x20000)); /* straddles */
+    CHECK(!try_queue(f, 8, ring, RAM_END - 8, ring + 0x20000));
+    CHECK(!try_queue(f, 8, ring, ring + 0x10000, RAM_END - 16));
+    CHECK(!try_queue(f, 8, 0, ring + 0x10000, ring + 0x20000));            /* below RAM */
+    CHECK(!try_queue(f, 8, 0xfffffffffffffff0ULL, ring + 0x10000, ring + 0x20000));
+    CHECK(!try_queue(f, 8, ring, 0xfffffffffffffffeULL, ring + 0x20000));
+    CHECK(!try_queue(f, 8, ring, ring + 0x10000, 0xfffffffffffffffcULL));
+
+    /* Status bits out of order are not taken. */
+    h_wr(d, 0x070, 0);
+    h_wr(d, 0x070, VIRTIO_STATUS_DRIVER);                         /* DRIVER without ACK */
+    CHECK_EQ(h_rd(d, 0x070), 0);
+    h_wr(d, 0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_FEATURES_OK);
+    CHECK(!(h_rd(d, 0x070) & VIRTIO_STATUS_FEATURES_OK));         /* FEATURES_OK without DRIVER */
+    h_wr(d, 0x070, 0);
+    h_wr(d, 0x070, VIRTIO_STATUS_ACKNOWLEDGE);
+    h_wr(d, 0x070, ST_AD | VIRTIO_STATUS_DRIVER_OK);              /* DRIVER_OK without FEATURES_OK */
+    CHECK(!(h_rd(d, 0x070) & VIRTIO_STATUS_DRIVER_OK));
+    h_wr(d, 0x030, 0);
+    h_wr(d, 0x038, 8);
+    h_wr(d, 0x044, 1);                                            /* QueueReady before FEATURES_OK */
+    CHECK_EQ(h_rd(d, 0x044), 0);
+    h_wr(d, 0x070, 0);
+    /* Features the device did not offer, or without VERSION_1: refused. */
+    CHECK(!(h_negotiate(d, ~0ULL) & VIRTIO_STATUS_FEATURES_OK));
+    CHECK(!(h_negotiate(d, 0) & VIRTIO_STATUS_FEATURES_OK));
+    /* Features written after FEATURES_OK do not change the negotiated set. */
+    CHECK(h_negotiate(d, VIRTIO_BIT(VIRTIO_F_VERSION_1)) & VIRTIO_STATUS_FEATURES_OK);
+    struct virtio_dev *vdev = slot_dev(d);
+    CHECK(vdev != NULL);
+    for (unsigned sel = 0; sel < 4; sel++) {
+        h_wr(d, 0x024, sel);
+        h_wr(d, 0x020, 0xffffffffu);
+    }
+    h_wr(d, 0x070, ST_ADF);
+    CHECK(h_rd(d, 0x070) == ST_ADF);
+    if (vdev)
+        CHECK_EQ(virtio_dev_features(vdev), VIRTIO_BIT(VIRTIO_F_VERSION_1));
+    /* Clearing a status bit without a reset is ignored. */
+    h_wr(d, 0x070, VIRTIO_STATUS_ACKNOWLEDGE);
+    CHECK(h_rd(d, 0x070) == ST_ADF);
+    /* A queue index past the device's queues: no size, never ready. */
+    h_wr(d, 0x030, f->nqueues);
+    if (h_rd(d, 0x034) != 0)
+        fprintf(stderr, "device %u: queue %u exists\n", f->device_id, f->nqueues);
+    CHECK_EQ(h_rd(d, 0x034), 0);
+    h_wr(d, 0x038, 8);
+    h_wr(d, 0x044, 1);
+    CHECK_EQ(h_rd(d, 0x044), 0);
+    h_wr(d, 0x030, 0xffffffffu);
+    h_wr(d, 0x044, 1);
+    CHECK_EQ(h_rd(d, 0x044), 0);
+    h_wr(d, 0x050, 0xffffffffu);                                  /* notify a queue that is not */
+    h_wr(d, 0x050, f->nqueues);
+
+    /* Every offset, every size, in this half-negotiated state and after
+     * DRIVER_OK: reads answer or fault, never crash; config beyond the
+     * device's size reads as zero. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint64_t off = 0; off < VIRT_VIRTIO_SIZE; off++) {
+            for (unsigned size = 1; size <= 8; size *= 2) {
+                if (off + size > VIRT_VIRTIO_SIZE)
+                    continue;
+                uint64_t v = 0;
+                vm_mmio_read(d->vm, d->base + off, size, &v);
+                if (off >= 0x200)
+                    CHECK_EQ(v, 0);
+            }
+        }
+        for (uint64_t off = 0x100; off < VIRT_VIRTIO_SIZE; off++)
+            for (unsigned size = 1; size <= 8; size *= 2)
+                if (off + size <= VIRT_VIRTIO_SIZE)
+                    vm_mmio_write(d->vm, d->base + off, size, rnd());
+        /* Registers: every 32-bit one (bar Status and QueueNotify, above)
+         * with random values, and the sizes the transport refuses. */
+        for (uint64_t off = 0; off < 0x100; off++)
+            for (unsigned size = 1; size <= 8; size *= 2)
+                if ((size != 4 || off % 4) && off + size <= 0x100)
+                    vm_mmio_write(d->vm, d->base + off, size, rnd());
+        for (uint64_t off = 0; off < 0x100; off += 4)
+            if (off != 0x070 && off != 0x050 && (off < 0x080 || off > 0x0a4))
+                h_wr(d, off, (uint32_t)rnd());
+        h_wr(d, 0x070, 0);
+        d->heap = f->rings;
+        CHECK(h_init(d, 0, f->nqueues, 8));
+    }
+    h_wr(d, 0x070, 0);
+    CHECK_EQ(h_rd(d, 0x070), 0);
+}
+
 static void *run_vm(void *arg)
 {
     vm_run(arg);
@@ -433,7 +588,7 @@ int main(void)
     unsigned ndevs = 0;
     static const struct { uint32_t id; unsigned nq; } kinds[] = {
         { VIRTIO_ID_RNG, 1 }, { VIRTIO_ID_BLOCK, 1 }, { VIRTIO_ID_9P, 1 },
-        { VIRTIO_ID_CONSOLE, 8 }, { VIRTIO_ID_NET, 3 },
+        { VIRTIO_ID_CONSOLE, 34 }, { VIRTIO_ID_NET, 3 },   /* console: 2 per port, 16 ports */
     };
     for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         struct fuzz_dev *f = &devs[ndevs];
@@ -448,6 +603,9 @@ int main(void)
     }
     memset(h_ptr(&devs[0].d, CANARY, CANARY_SIZE), 0xa5, CANARY_SIZE);
     memset(h_ptr(&devs[0].d, BUF_ZONE, BUF_SIZE), 0, BUF_SIZE);
+    CHECK_EQ(ndevs, sizeof kinds / sizeof kinds[0]);             /* every device is fuzzed */
+    for (unsigned i = 0; i < ndevs; i++)
+        transport_edges(&devs[i]);
     for (unsigned i = 0; i < ndevs; i++)
         random_init(&devs[i]);
 
