@@ -76,6 +76,20 @@ if [ "$vphase" = write ]; then
         echo "ESCAPE $p rc=$? $out"
     done
     echo "ESCAPE-LS $(ls /mnt/hs/dotdot/ 2>&1 | tr '\n' ' ')"
+    for p in abs-secret procroot$vsecretdir/secret up/secret; do
+        ln /mnt/hs/$p /mnt/hs/hl-${p%%/*} 2>/dev/null
+        out=$(cat /mnt/hs/hl-${p%%/*} 2>&1)
+        echo "HARDLINK $p rc=$? $out"
+    done
+    echo "BLK-SERIAL $(cat /sys/block/vdb/serial) $(cat /sys/block/vdc/serial)"
+    echo "BLK-ROFLAG $(cat /sys/block/vdb/ro) $(cat /sys/block/vdc/ro)"
+    echo "BLK-RO-READ $(head -c 15 /dev/vdb)"
+    if dd if=/dev/zero of=/dev/vdb bs=4096 count=1 oflag=direct 2>/dev/null; then
+        echo "BLK-RO-WRITE ok"; else echo "BLK-RO-WRITE refused"; fi
+    echo "BLK-DISCARD-MAX $(cat /sys/block/vdc/queue/discard_max_bytes)"
+    blkdiscard -o 65536 -l 65536 /dev/vdc && echo "BLK-DISCARDED ok"
+    echo "BLK-DISCARD-READ $(dd if=/dev/vdc bs=65536 skip=1 count=1 iflag=direct 2>/dev/null | od -An -v -tx1 | tr -s ' ' '\n' | grep . | sort -u | tr -d '\n')"
+    echo "BLK-KEPT $(dd if=/dev/vdc bs=65536 count=1 iflag=direct 2>/dev/null | od -An -v -tx1 | tr -s ' ' '\n' | grep . | sort -u | tr -d '\n')"
     rm /mnt/hs/host-delete-me && echo "9P-REMOVED"
     mount -t 9p -o trans=virtio,version=9p2000.L ro /mnt/ro && echo "9P-RO-MOUNTED"
     echo "9P-RO-READ $(cat /mnt/ro/ro.txt)"
@@ -213,7 +227,17 @@ def test_root_disk_share_ports(vessel, guest, work, F):
     log = os.path.join(work, "port.log")
     token = "%08x" % (os.getpid() * 7919 & 0xffffffff)
 
-    devices = ["--disk", overlay + ",format=qcow2", "--rng",
+    rodisk = os.path.join(work, "ro-disk.img")
+    with open(rodisk, "wb") as f:
+        f.write(b"RO-DISK-CONTENT")
+        f.truncate(1 << 20)
+    ro_sum = sha256(rodisk)
+    scratch = os.path.join(work, "scratch.img")
+    with open(scratch, "wb") as f:
+        f.write(b"\xaa" * (1 << 20))
+    devices = ["--disk", overlay + ",format=qcow2",
+               "--disk", rodisk + ",readonly,serial=RO-SERIAL-1",
+               "--disk", scratch + ",serial=SCRATCH-2", "--rng",
                "--share", share + ",tag=hs", "--share", ro + ",tag=ro,readonly",
                "--console-port", "name=org.vessel.test,socket=" + sock,
                "--console-port", "name=org.vessel.log,path=" + log]
@@ -272,6 +296,36 @@ def test_root_disk_share_ports(vessel, guest, work, F):
     F.check(not os.path.exists(os.path.join(share, "host-delete-me")) and
             line("9P-REMOVED") is not None, "guest removes a host file")
     escapes = re.findall(r"^ESCAPE (\S+) rc=(\d+) (.*)$", out, re.M)
+    hard = re.findall(r"^HARDLINK (\S+) rc=(\d+) ?(.*)$", out, re.M)
+    F.check(len(hard) == 3, "all hard-link attempts ran", str(hard))
+    for path, rc, text in hard:
+        F.check(rc != "0" and SECRET not in text, "hard link to %s gives no access" % path, text)
+    for name in os.listdir(share):
+        st = os.lstat(os.path.join(share, name))
+        F.check(st.st_ino != os.stat(os.path.join(secretdir, "secret")).st_ino and
+                st.st_ino != os.stat(os.path.join(work, "secret")).st_ino,
+                "share entry %s is not the host secret" % name)
+    F.check(line("BLK-SERIAL") == "RO-SERIAL-1 SCRATCH-2", "disk serials in /sys/block/*/serial",
+            str(line("BLK-SERIAL")))
+    F.check(line("BLK-ROFLAG") == "1 0", "readonly=on disk is read-only in the guest",
+            str(line("BLK-ROFLAG")))
+    F.check(line("BLK-RO-READ") == "RO-DISK-CONTENT", "guest reads the read-only disk",
+            str(line("BLK-RO-READ")))
+    F.check(line("BLK-RO-WRITE") == "refused", "guest writes to the read-only disk fail",
+            str(line("BLK-RO-WRITE")))
+    F.check(sha256(rodisk) == ro_sum, "the read-only disk's image is unchanged")
+    F.check(line("BLK-DISCARDED") == "ok" and line("BLK-DISCARD-MAX") not in (None, "0"),
+            "blkdiscard on a virtio-blk disk", "%s max=%s" % (line("BLK-DISCARDED"),
+                                                              line("BLK-DISCARD-MAX")))
+    F.check(line("BLK-DISCARD-READ") == "00", "discarded range reads as zeros in the guest",
+            str(line("BLK-DISCARD-READ")))
+    F.check(line("BLK-KEPT") == "aa", "data beside the discarded range is kept",
+            str(line("BLK-KEPT")))
+    with open(scratch, "rb") as f:
+        img = f.read()
+    F.check(img[:65536] == b"\xaa" * 65536 and img[65536:131072] == bytes(65536) and
+            img[131072:] == b"\xaa" * (len(img) - 131072),
+            "the host image shows the discard (zeros) and nothing else changed")
     F.check(len(escapes) == 7, "all escape attempts ran", str(escapes))
     for path, rc, text in escapes:
         F.check(rc != "0" and SECRET not in text, "escape via %s fails" % path, text)
