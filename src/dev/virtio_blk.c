@@ -660,11 +660,9 @@ int virtio_blk_create(struct vm *vm, const char *args, char *err, size_t errlen)
         snprintf(err, errlen, "disk %s: format=%s: expected raw, qcow2 or split", file, oo.format);
         goto out;
     }
-    if (serial && strlen(serial) > VIRTIO_BLK_ID_BYTES) {
-        snprintf(err, errlen, "disk %s: serial '%s' is longer than virtio-blk's %d bytes",
-                 file, serial, VIRTIO_BLK_ID_BYTES);
-        goto out;
-    }
+    if (serial && strlen(serial) > VIRTIO_BLK_ID_BYTES)   /* QEMU truncates too: say so */
+        fprintf(stderr, "vessel: disk %s: serial '%s' truncated to virtio-blk's %d bytes\n",
+                file, serial, VIRTIO_BLK_ID_BYTES);
     oo.read_only = ro;
 
     b = calloc(1, sizeof *b);
