@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,14 @@ int blk_parse_size(const char *s, uint64_t *out)
         return -EINVAL;
     char *end;
     errno = 0;
-    unsigned long long whole = strtoull(s, &end, 10);
-    if (end == s || errno)
-        return -EINVAL;
+    /* Hexadecimal ("0x10k") as qemu-img takes it, without a fraction. */
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const char *digits = hex ? s + 2 : s;
+    unsigned long long whole = strtoull(digits, &end, hex ? 16 : 10);
+    if (end == digits || errno || (hex && !isxdigit((unsigned char)*digits)))
+        return errno == ERANGE ? -ERANGE : -EINVAL;
     double frac = 0;
-    if (*end == '.') {
+    if (*end == '.' && !hex) {
         char *fend;
         frac = strtod(end, &fend);       /* ".5" */
         if (fend == end + 1)

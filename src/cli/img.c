@@ -135,7 +135,21 @@ struct create_params {
     bool have_size, size_in_opts;
     char compat[8];          /* -o compat as given, echoed like qemu-img */
     uint64_t requested_size; /* before rounding to sectors, for the echo */
+    const char *qcow2_key, *split_key; /* a format-specific -o option seen */
 };
+
+/* -o options of one format given for another are refused as qemu-img
+ * refuses them (the format may be named after -o, so checked late). */
+static int check_options_fit(const struct create_params *p, const char *fmt,
+                             const char *path)
+{
+    const char *bad = strcmp(fmt, "qcow2") && p->qcow2_key ? p->qcow2_key
+                    : strcmp(fmt, "split") && p->split_key ? p->split_key : NULL;
+    if (!bad)
+        return 0;
+    fprintf(stderr, "%s: %s: Invalid parameter '%s'\n", prog, path, bad);
+    return -1;
+}
 
 static int parse_bool(const char *v, bool *out)
 {
@@ -184,6 +198,14 @@ static int parse_options(const char *list, struct create_params *p)
     int ret = 0;
     if (!s)
         return -1;
+    size_t len = strlen(list), commas = 0;
+    while (commas < len && list[len - 1 - commas] == ',')
+        commas++;
+    if (commas % 2) {        /* an odd run of trailing commas ends in an empty item */
+        errorf("Invalid option list: %s", list);
+        free(save);
+        return -1;
+    }
     while (*s && ret == 0) {
         char item[4200];
         size_t n = 0;
@@ -199,8 +221,11 @@ static int parse_options(const char *list, struct create_params *p)
             }
         }
         item[n] = 0;
-        if (!n)
-            continue;
+        if (!n) {            /* an empty item: leading, trailing or doubled comma */
+            errorf("Invalid option list: %s", list);
+            ret = -1;
+            break;
+        }
         if (!strcmp(item, "help") || !strcmp(item, "?")) {
             ret = 1;
             break;
@@ -215,6 +240,14 @@ static int parse_options(const char *list, struct create_params *p)
         const char *k = item, *v = eq + 1;
         uint64_t num;
         bool bv;
+        static const char *const qcow2_keys[] = {
+            "cluster_size", "compression_type", "compat", "refcount_bits", "backing_file",
+            "backing_fmt", "lazy_refcounts", "extended_l2", "encryption", NULL };
+        for (int i = 0; qcow2_keys[i]; i++)
+            if (!strcmp(k, qcow2_keys[i]) && !p->qcow2_key)
+                p->qcow2_key = qcow2_keys[i];
+        if (!strcmp(k, "chunk_size") && !p->split_key)
+            p->split_key = "chunk_size";
         if (!strcmp(k, "size")) {
             if (blk_parse_size(v, &num) < 0) {
                 errorf("Invalid image size specified: '%s'", v);
@@ -364,6 +397,8 @@ static int img_create(int argc, char **argv)
         return 1;
     }
     const char *path = argv[optind++];
+    if (check_options_fit(&p, p.fmt, path) < 0)
+        return 1;
     if (optind < argc) {
         uint64_t size;
         if (argv[optind][0] == '-' || blk_parse_size(argv[optind], &size) < 0) {
@@ -893,6 +928,8 @@ static int img_convert_cmd(int argc, char **argv)
         default: die_usage("convert: invalid option"); return 1;
         }
     }
+    if (optind < argc && check_options_fit(&p, ofmt, argv[argc - 1]) < 0)
+        return 1;
     /* A progress bar whenever a person is watching (or with -p, as in
      * qemu-img); scripts reading our output see none unless they ask. */
     if (isatty(STDOUT_FILENO))

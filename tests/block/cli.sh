@@ -146,6 +146,10 @@ same '' '$I create -f qcow2 -b nonexist.qcow2 -F qcow2 a.qcow2 1M; ls'
 same 'qemu-img create -f qcow2 a.qcow2 1G' '$I resize a.qcow2 --shrink -512M && qemu-img info a.qcow2 | grep virtual'
 same 'qemu-img create -f qcow2 a.qcow2 1G' '$I resize -f qcow2 a.qcow2 -- -512M'
 same 'qemu-img create -f qcow2 a.qcow2 1G' '$I resize a.qcow2 2G extra'
+same '' '$I create -f raw a.raw 0x10k; $I create -f raw b.raw 0x; ls -l a.raw | cut -d" " -f5'
+same '' '$I create -f raw -o cluster_size=64k a.raw 1M; $I create -f qcow2 -o chunk_size=1M b 1M; ls'
+same '' '$I create -f qcow2 -o ,compat=v3 a 1M; $I create -f qcow2 -o compat=v3, b 1M; ls'
+same 'qemu-img create -q -f qcow2 b.qcow2 1M' '$I convert -O raw -o compression_type=zstd b.qcow2 x.raw; ls'
 # qemu-img options Vessel does not have are refused by name
 for c in "create -f qcow2 a.qcow2 1M --object secret,id=s,data=x" \
          "info --image-opts driver=qcow2,file.filename=o.qcow2"; do
