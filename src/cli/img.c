@@ -558,6 +558,8 @@ static void info_human(struct blk_info *i, struct blk_snapshot *sn, int nsn)
     printf("disk size: %s\n", ds);
     if (i->cluster_size)
         printf("cluster_size: %u\n", i->cluster_size);
+    if (i->dirty)            /* qemu-img's place for it: before the backing file */
+        printf("cleanly shut down: no\n");
     if (i->backing_file[0]) {
         printf("backing file: %s", i->backing_file);
         if (strcmp(i->backing_file, i->full_backing_file))
@@ -585,8 +587,6 @@ static void info_human(struct blk_info *i, struct blk_snapshot *sn, int nsn)
             printf("%-9s %-16s %8s%20s%13s%11s\n", sn[k].id, sn[k].name, vm, date, clk, ic);
         }
     }
-    if (i->dirty)
-        printf("cleanly shut down: no\n");
     if (!strcmp(i->format, "qcow2")) {
         printf("Format specific information:\n");
         printf("    compat: %s\n", i->qcow2_version >= 3 ? "1.1" : "0.10");

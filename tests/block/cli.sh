@@ -150,6 +150,10 @@ same '' '$I create -f raw a.raw 0x10k; $I create -f raw b.raw 0x; ls -l a.raw | 
 same '' '$I create -f raw -o cluster_size=64k a.raw 1M; $I create -f qcow2 -o chunk_size=1M b 1M; ls'
 same '' '$I create -f qcow2 -o ,compat=v3 a 1M; $I create -f qcow2 -o compat=v3, b 1M; ls'
 same 'qemu-img create -q -f qcow2 b.qcow2 1M' '$I convert -O raw -o compression_type=zstd b.qcow2 x.raw; ls'
+# a dirty (lazy refcounts) overlay: info line order, check, repair
+D="$S"'; printf "\\001" | dd of=o.qcow2 bs=1 seek=79 conv=notrunc'
+same "$D" '$I info o.qcow2; $I check --output=json o.qcow2'
+same "$D" '$I check -r all o.qcow2 && qemu-img info o.qcow2 | grep -c cleanly'
 # qemu-img options Vessel does not have are refused by name
 for c in "create -f qcow2 a.qcow2 1M --object secret,id=s,data=x" \
          "info --image-opts driver=qcow2,file.filename=o.qcow2"; do
