@@ -1061,24 +1061,35 @@ static int img_commit_cmd(int argc, char **argv)
     if (!info)
         goto out;
     if (base) {
-        /* Find it in the chain: by name as given or as resolved. */
-        struct stat want;
-        if (stat(base, &want) < 0) {
-            errorf("Base '%s' not found", base);
-            goto out;
-        }
-        for (struct blk *b = blk_backing(top); b; b = blk_backing(b)) {
-            blk_get_info(b, info);
-            struct stat st;
-            if (stat(info->filename, &st) == 0 && st.st_dev == want.st_dev &&
-                st.st_ino == want.st_ino) {
-                snprintf(base_path, sizeof base_path, "%s", info->filename);
-                snprintf(base_fmt, sizeof base_fmt, "%s", info->format);
-                break;
+        /* Find it in the chain as qemu-img does: the name as an image records
+         * its backing file, or resolved against that image's directory; then,
+         * as a convenience, relative to the current directory. */
+        struct stat want, st;
+        bool cwd_ok = stat(base, &want) == 0;
+        for (int pass = 0; pass < 2 && !base_path[0]; pass++) {
+            for (struct blk *parent = top, *b = blk_backing(top); b;
+                 parent = b, b = blk_backing(b)) {
+                blk_get_info(parent, info);
+                char rel[4096];
+                resolve_relative(info->filename, base, rel, sizeof rel);
+                bool named = !strcmp(base, info->backing_file);
+                struct stat rst;
+                bool by_dir = stat(rel, &rst) == 0;
+                blk_get_info(b, info);
+                if (stat(info->filename, &st) < 0)
+                    continue;
+                bool match = pass == 0
+                    ? named || (by_dir && st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
+                    : cwd_ok && st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+                if (match) {
+                    snprintf(base_path, sizeof base_path, "%s", info->filename);
+                    snprintf(base_fmt, sizeof base_fmt, "%s", info->format);
+                    break;
+                }
             }
         }
         if (!base_path[0]) {
-            errorf("'%s' is not in the backing chain of '%s'", base, path);
+            errorf("Did not find '%s' in the backing chain of '%s'", base, path);
             goto out;
         }
     } else {

@@ -154,6 +154,12 @@ same 'qemu-img create -q -f qcow2 b.qcow2 1M' '$I convert -O raw -o compression_
 D="$S"'; printf "\\001" | dd of=o.qcow2 bs=1 seek=79 conv=notrunc'
 same "$D" '$I info o.qcow2; $I check --output=json o.qcow2'
 same "$D" '$I check -r all o.qcow2 && qemu-img info o.qcow2 | grep -c cleanly'
+# commit -b names the base as the chain records it or relative to the
+# directory of the image that records it (not only the current directory)
+C='mkdir -p d1/d2; qemu-img create -q -f qcow2 d1/base.qcow2 16M; qemu-io -c "write -P 1 0 2M" d1/base.qcow2; qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 d1/mid.qcow2; qemu-img create -q -f qcow2 -b ../mid.qcow2 -F qcow2 d1/d2/top.qcow2; qemu-io -c "write -P 3 1536k 1M" d1/d2/top.qcow2'
+same "$C" '$I commit -b base.qcow2 d1/d2/top.qcow2 && qemu-io -c "read -P 3 1536k 1M" d1/base.qcow2 | grep -c Pattern'
+same "$C" '$I commit -b ../mid.qcow2 d1/d2/top.qcow2 && qemu-img map --output=json d1/mid.qcow2'
+same "$C" '$I commit -b nothere.qcow2 d1/d2/top.qcow2'
 # qemu-img options Vessel does not have are refused by name
 for c in "create -f qcow2 a.qcow2 1M --object secret,id=s,data=x" \
          "info --image-opts driver=qcow2,file.filename=o.qcow2"; do
