@@ -1230,6 +1230,11 @@ static int img_resize_cmd(int argc, char **argv)
     optind = 0; /* full getopt reinit: commands may run twice in one process */
     /* As qemu-img does, the size is always the last argument, taken before
      * option parsing so that a size like "-1G" is not read as an option. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(img_usage, stdout);
+            return 0;
+        }
     if (argc < 3) {
         die_usage("Expecting image file name and size");
         return 1;
