@@ -269,12 +269,20 @@ static int check_write(struct blk *b, uint64_t off, uint64_t len)
     return check_range(b, off, len);
 }
 
-int blk_preadv(struct blk *b, uint64_t off, const struct iovec *iov, int cnt)
+/* Shared by the read entry points: the vector's total length, in range. */
+static int check_readv(struct blk *b, uint64_t off, const struct iovec *iov, int cnt,
+                       size_t *len)
 {
     if (cnt < 0)
         return -EINVAL;
-    size_t len = iov_size(iov, cnt);
-    int r = check_range(b, off, len);
+    *len = iov_size(iov, cnt);
+    return check_range(b, off, *len);
+}
+
+int blk_preadv(struct blk *b, uint64_t off, const struct iovec *iov, int cnt)
+{
+    size_t len;
+    int r = check_readv(b, off, iov, cnt, &len);
     if (r < 0 || len == 0)
         return r;
     return b->drv->preadv(b, off, iov, cnt, len);
@@ -282,10 +290,8 @@ int blk_preadv(struct blk *b, uint64_t off, const struct iovec *iov, int cnt)
 
 int blk_try_preadv(struct blk *b, uint64_t off, const struct iovec *iov, int cnt)
 {
-    if (cnt < 0)
-        return -EINVAL;
-    size_t len = iov_size(iov, cnt);
-    int r = check_range(b, off, len);
+    size_t len;
+    int r = check_readv(b, off, iov, cnt, &len);
     if (r < 0 || len == 0)
         return r;
     return b->drv->preadv_nowait ? b->drv->preadv_nowait(b, off, iov, cnt, len) : -EAGAIN;
