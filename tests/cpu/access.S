@@ -27,11 +27,7 @@ TEST_START
     li t0, 0x0100000080000000
     EXPECT_TRAP_TVAL(12, 7, 0x0100000080000000, sd a0, 0(t0))
     /* through Sv39: a leaf pointing outside RAM */
-    li t0, 0x80020000
-    li t1, 0x80020000 + 4096
-1:  sd zero, 0(t0)
-    addi t0, t0, 8
-    bltu t0, t1, 1b
+    ZERO_PAGES(0x80020000, 1)
     SET_PTE(0x80020000 + 8 * 2, 0x80000000, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
     SET_PTE(0x80020000 + 8 * 1, 0x00000000, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
     li t0, SATP_SV39(0x80020000)

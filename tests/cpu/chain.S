@@ -16,11 +16,7 @@
 #define COPY(dst, src, n) la t0, src; li t1, dst; li t2, n; \
     1: lw t3, 0(t0); sw t3, 0(t1); addi t0, t0, 4; addi t1, t1, 4; addi t2, t2, -1; bnez t2, 1b
 TEST_START
-    li t0, ROOT
-    li t1, ROOT + 5 * 4096
-1:  sd zero, 0(t0)
-    addi t0, t0, 8
-    bltu t0, t1, 1b
+    ZERO_PAGES(ROOT, 5)
     COPY(P1, callee1, 2)
     COPY(P2, callee2, 2)
     COPY(PT, tramp, 1)

@@ -55,11 +55,7 @@ in_s:
     csrw pmpaddr1, t0
     li t0, CFG(0,0,0,3,0) | CFG(1,1,1,3,0) << 8
     csrw pmpcfg0, t0
-    li t0, 0x80020000
-    li t1, 0x80020000 + 4096
-1:  sd zero, 0(t0)
-    addi t0, t0, 8
-    bltu t0, t1, 1b
+    ZERO_PAGES(0x80020000, 1)
     SET_PTE(0x80020000 + 8 * 2, 0x80000000, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
     li t0, SATP_SV39(0x80020000)
     csrw satp, t0

@@ -157,5 +157,8 @@ main:
 #define PTE(pa, flags) ((((pa) >> 12) << 10) | (flags))
 /* store a PTE value at physical address `at` */
 #define SET_PTE(at, pa, flags) li t0, PTE(pa, flags); li t1, at; sd t0, 0(t1)
+/* Clear n page-table pages from at (uses t0, t1 and local label 1). */
+#define ZERO_PAGES(at, n) li t0, at; li t1, (at) + (n) * 4096; \
+    1: sd zero, 0(t0); addi t0, t0, 8; bltu t0, t1, 1b
 #define SATP_SV39(root) ((8 << 60) | ((root) >> 12))
 #define SATP_SV48(root) ((9 << 60) | ((root) >> 12))

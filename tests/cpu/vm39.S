@@ -12,11 +12,7 @@
 #define L0E(i) (L0 + 8 * (i))
 TEST_START
     /* clear the tables */
-    li t0, ROOT
-    li t1, ROOT + 3 * 4096
-1:  sd zero, 0(t0)
-    addi t0, t0, 8
-    bltu t0, t1, 1b
+    ZERO_PAGES(ROOT, 3)
     SET_PTE(ROOT + 8 * 2, 0x80000000, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
     SET_PTE(ROOT + 8 * 1, L1, PTE_V)
     SET_PTE(ROOT + 8 * 3, 0x10000000, PTE_V)          /* table outside RAM */

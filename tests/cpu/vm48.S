@@ -9,11 +9,7 @@
 #define PGA  0x80030000      /* holds 0x1111 */
 #define PGB  0x80031000      /* holds 0x2222 */
 TEST_START
-    li t0, ROOT
-    li t1, ROOT + 5 * 4096
-1:  sd zero, 0(t0)
-    addi t0, t0, 8
-    bltu t0, t1, 1b
+    ZERO_PAGES(ROOT, 5)
     SET_PTE(ROOT + 8 * 0, L2, PTE_V)
     SET_PTE(L2 + 8 * 2, 0x80000000, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
     SET_PTE(ROOT + 8 * 1, 0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)        /* 512 GiB */

@@ -82,13 +82,19 @@ static void collect_seg(void *opaque, const struct net_hdr *hdr, const uint8_t *
     resegs.n++;
 }
 
+/* A fresh, enabled coalescer and an empty output log. */
+static void start_enabled(void)
+{
+    net_coalesce_init(&co, collect, NULL);
+    co.enabled = true;
+    out.n = 0;
+}
+
 static void test_merge_roundtrip(void)
 {
     static uint8_t segs[40][1600];
     size_t lens[40];
-    net_coalesce_init(&co, collect, NULL);
-    co.enabled = true;
-    out.n = 0;
+    start_enabled();
     uint32_t seq = 0xfffff000u;                       /* wraps inside the run */
     for (int i = 0; i < 40; i++) {
         size_t pl = i == 39 ? 300 : 1460;
@@ -128,9 +134,7 @@ static void test_no_merge(void)
 {
     static uint8_t f[8][1600];
     size_t l[8];
-    net_coalesce_init(&co, collect, NULL);
-    co.enabled = true;
-    out.n = 0;
+    start_enabled();
     /* a gap in the sequence: two runs */
     l[0] = segment(f[0], 1000, 1000, 0x10, 80, 1);
     l[1] = segment(f[1], 3000, 1000, 0x10, 80, 2);
@@ -201,9 +205,7 @@ static void test_partial_checksums(void)
 {
     static uint8_t segs[10][1600], part[10][1600];
     size_t lens[10];
-    net_coalesce_init(&co, collect, NULL);
-    co.enabled = true;
-    out.n = 0;
+    start_enabled();
     const struct net_hdr partial = { .flags = NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16 };
     uint32_t seq = 5000;
     for (int i = 0; i < 10; i++) {
