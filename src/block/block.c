@@ -440,10 +440,9 @@ static int exec_request(void *ctx, struct blk_request *req)
     return -EINVAL;
 }
 
-int blk_submit(struct blk *b, struct blk_request *req)
+/* What blk_submit() and blk_run() refuse before any I/O. */
+static int check_request(struct blk *b, const struct blk_request *req)
 {
-    if (!req || !req->done)
-        return -EINVAL;
     uint64_t len = req->len;
     switch (req->op) {
     case BLK_OP_READ:
@@ -463,11 +462,22 @@ int blk_submit(struct blk *b, struct blk_request *req)
     }
     if (req->op != BLK_OP_READ && req->op != BLK_OP_FLUSH && b->read_only)
         return -EROFS;
-    if (req->op != BLK_OP_FLUSH) {
-        int r = check_range(b, req->offset, len);
-        if (r < 0)
-            return r;
-    }
+    return req->op == BLK_OP_FLUSH ? 0 : check_range(b, req->offset, len);
+}
+
+int blk_run(struct blk *b, struct blk_request *req)
+{
+    int r = check_request(b, req);
+    return r < 0 ? r : exec_request(b, req);
+}
+
+int blk_submit(struct blk *b, struct blk_request *req)
+{
+    if (!req || !req->done)
+        return -EINVAL;
+    int r = check_request(b, req);
+    if (r < 0)
+        return r;
     pthread_mutex_lock(&b->aio_lock);
     if (!b->aio)
         b->aio = blk_aio_new(b->aio_threads, exec_request, b);

@@ -167,6 +167,10 @@ struct blk_request {
 
 int blk_submit(struct blk *b, struct blk_request *req);
 
+/* The same request run on the calling thread, with blk_submit()'s checks;
+ * returns what done() would get (done is not called). */
+int blk_run(struct blk *b, struct blk_request *req);
+
 /* Wait until every submitted request has completed (callbacks returned). */
 void blk_drain(struct blk *b);
 

@@ -197,19 +197,6 @@ static uint8_t errno_status(struct vblk_req *r, int ret)
 
 static void submit(struct vblk_req *r);
 
-/* The request on the worker itself, as blk_submit() would run it. */
-static int run_sync(struct blk *blk, const struct blk_request *q)
-{
-    switch (q->op) {
-    case BLK_OP_READ:         return blk_preadv(blk, q->offset, q->iov, q->iovcnt);
-    case BLK_OP_WRITE:        return blk_pwritev(blk, q->offset, q->iov, q->iovcnt);
-    case BLK_OP_FLUSH:        return blk_flush(blk);
-    case BLK_OP_DISCARD:      return blk_discard(blk, q->offset, q->len);
-    case BLK_OP_WRITE_ZEROES: return blk_write_zeroes(blk, q->offset, q->len, q->flags);
-    }
-    return -EINVAL;
-}
-
 static void on_done(struct blk_request *breq, int ret)
 {
     struct vblk_req *r = breq->opaque;
@@ -242,7 +229,7 @@ static void submit(struct vblk_req *r)
     r->breq.done = on_done;
     r->breq.opaque = r;
     if (r->run_inline) {
-        on_done(&r->breq, run_sync(r->dev->blk, &r->breq));
+        on_done(&r->breq, blk_run(r->dev->blk, &r->breq));
         return;
     }
     int ret = blk_submit(r->dev->blk, &r->breq);
